@@ -1,0 +1,281 @@
+"""Model builders shared by several notebooks, and the cached PneumoniaMNIST CNN.
+
+Notebook 06 writes the small CNN out layer by layer, trains it on real PneumoniaMNIST with the recipe
+below and saves it with :func:`save_pneumonia_model`. Notebooks 07, 12, 13 and 14 call
+:func:`load_or_train_pneumonia_model`, which loads that file when it is present and valid, and otherwise
+retrains with the same recipe (about two minutes on one core), so each notebook still runs on its own.
+
+Only notebooks that use TensorFlow import this module; Keras is still imported inside the functions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "RECIPE",
+    "MODEL_NAME",
+    "pneumonia_cnn",
+    "pneumonia_augmentation",
+    "compile_pneumonia_model",
+    "train_pneumonia_model",
+    "pneumonia_model_path",
+    "save_pneumonia_model",
+    "load_pneumonia_model",
+    "pneumonia_model_info",
+    "load_or_train_pneumonia_model",
+]
+
+#: The training recipe of notebook 06 (and of the retraining fallback): change it in one place only.
+RECIPE: dict[str, Any] = {
+    "epochs": 12,
+    "batch_size": 64,
+    "learning_rate": 2e-3,
+    "dropout": 0.3,
+    "rotation_degrees": 5.0,
+    "translation_fraction": 0.08,
+    "zoom_fraction": 0.1,
+    "seed": 42,
+}
+
+#: The saved model's name carries the recipe version: a file trained with an older recipe is retrained.
+MODEL_NAME = "pneumonia_cnn_v1"
+MODEL_FILE = "pneumonia_cnn.keras"
+
+
+# --------------------------------------------------------------------------- architecture
+
+
+def pneumonia_cnn(input_shape: tuple[int, int, int] = (28, 28, 1), dropout: float | None = None) -> Any:
+    """The course's small CNN: Conv 32-64-128 with max-pooling, global average pooling, Dense(1, sigmoid).
+
+    The last convolution is named ``"last_conv"`` (Grad-CAM explains it) and the output layer ``"prob"``
+    (the probability of pneumonia). Global average pooling instead of Flatten keeps the head tiny
+    (fewer parameters to overfit 4,708 training images) and the 7x7 maps readable for Grad-CAM.
+    """
+    import keras
+    from keras import layers
+
+    shape = tuple(int(s) for s in input_shape)
+    if len(shape) != 3 or min(shape) <= 0:
+        raise ValueError(f"input_shape must be (height, width, channels), e.g. (28, 28, 1); got {input_shape!r}.")
+    if shape[0] < 4 or shape[1] < 4:
+        raise ValueError(f"input_shape {shape} is too small for two 2x2 poolings: use at least 4x4 images.")
+    rate = RECIPE["dropout"] if dropout is None else float(dropout)
+    if not 0.0 <= rate < 1.0:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}.")
+
+    inputs = keras.Input(shape=shape, name="image")
+    x = layers.Conv2D(32, 3, padding="same", activation="relu", name="conv1")(inputs)
+    x = layers.MaxPooling2D(2, name="pool1")(x)
+    x = layers.Conv2D(64, 3, padding="same", activation="relu", name="conv2")(x)
+    x = layers.MaxPooling2D(2, name="pool2")(x)
+    x = layers.Conv2D(128, 3, padding="same", activation="relu", name="last_conv")(x)
+    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    x = layers.Dropout(rate, name="dropout")(x)
+    x = layers.Dense(64, activation="relu", name="dense")(x)
+    outputs = layers.Dense(1, activation="sigmoid", name="prob")(x)
+    return keras.Model(inputs, outputs, name=MODEL_NAME)
+
+
+def pneumonia_augmentation(seed: int | None = None) -> Any:
+    """Random, anatomy-preserving augmentation for chest X-rays: small rotation, shift and zoom.
+
+    No flips: a left-right flip puts the heart on the wrong side, an image no scanner produces.
+    """
+    import keras
+    from keras import layers
+
+    seed = RECIPE["seed"] if seed is None else int(seed)
+    return keras.Sequential(
+        [
+            layers.RandomRotation(RECIPE["rotation_degrees"] / 360.0, fill_mode="constant", seed=seed),
+            layers.RandomTranslation(
+                RECIPE["translation_fraction"], RECIPE["translation_fraction"], fill_mode="constant", seed=seed + 1
+            ),
+            layers.RandomZoom(RECIPE["zoom_fraction"], fill_mode="constant", seed=seed + 2),
+        ],
+        name="augmentation",
+    )
+
+
+def compile_pneumonia_model(model: Any, learning_rate: float | None = None) -> Any:
+    """Compile with Adam, binary cross-entropy and an AUC metric (the course's headline metric)."""
+    import keras
+
+    lr = RECIPE["learning_rate"] if learning_rate is None else float(learning_rate)
+    if not lr > 0:
+        raise ValueError(f"learning_rate must be positive, got {learning_rate!r}.")
+    model.compile(
+        optimizer=keras.optimizers.Adam(lr),
+        loss="binary_crossentropy",
+        metrics=[keras.metrics.AUC(name="auc"), keras.metrics.BinaryAccuracy(name="accuracy")],
+    )
+    return model
+
+
+# --------------------------------------------------------------------------- training
+
+
+def _check_xy(x: Any, y: Any, split: str) -> tuple[np.ndarray, np.ndarray]:
+    x, y = np.asarray(x), np.asarray(y)
+    if x.ndim != 4 or x.shape[1:] != (28, 28, 1) or not np.issubdtype(x.dtype, np.floating):
+        raise ValueError(
+            f"x_{split} must be float32 (N, 28, 28, 1) in [0, 1], got {x.shape} {x.dtype}. "
+            "Fix: pass medtutor.preprocess.to_float01(ds.x_" + split + ")."
+        )
+    if y.shape != (len(x),):
+        raise ValueError(f"y_{split} must have shape ({len(x)},), got {y.shape}.")
+    if not np.isin(y, (0, 1)).all():
+        raise ValueError(f"y_{split} must hold 0/1 labels.")
+    return x.astype(np.float32), y.astype(np.float32)
+
+
+def train_pneumonia_model(
+    x_train: Any,
+    y_train: Any,
+    x_val: Any,
+    y_val: Any,
+    epochs: int | None = None,
+    verbose: int = 0,
+) -> tuple[Any, dict[str, list[float]], float]:
+    """Train :func:`pneumonia_cnn` with the recipe; return (model, history dict, training seconds).
+
+    Exactly what notebook 06 writes out: seeded, augmented tf.data input, Adam, and early stopping on
+    the validation AUC that restores the best epoch's weights (a checkpoint kept in memory).
+    """
+    import keras
+
+    from medtutor.preprocess import make_dataset
+
+    x_train, y_train = _check_xy(x_train, y_train, "train")
+    x_val, y_val = _check_xy(x_val, y_val, "val")
+    epochs = RECIPE["epochs"] if epochs is None else int(epochs)
+    keras.utils.set_random_seed(RECIPE["seed"])
+    model = compile_pneumonia_model(pneumonia_cnn())
+    train_ds = make_dataset(
+        x_train, y_train, RECIPE["batch_size"], shuffle=True, seed=RECIPE["seed"], augment=pneumonia_augmentation()
+    )
+    val_ds = make_dataset(x_val, y_val, 256)
+    stop = keras.callbacks.EarlyStopping(monitor="val_auc", mode="max", patience=4, restore_best_weights=True)
+    start = time.perf_counter()
+    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=[stop], verbose=verbose)
+    seconds = time.perf_counter() - start
+    return model, {k: [float(v) for v in vals] for k, vals in history.history.items()}, seconds
+
+
+# --------------------------------------------------------------------------- saving and loading
+
+
+def pneumonia_model_path() -> Path:
+    """Where the shared PneumoniaMNIST model lives: ``cache_dir()/models/pneumonia_cnn.keras``."""
+    from medtutor.data import cache_dir
+
+    return cache_dir() / "models" / MODEL_FILE
+
+
+def _atomic_write(path: Path, write: Any, suffix: str) -> None:
+    """Write through a temporary file in the same folder, then ``os.replace``: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.stem + ".", suffix=".tmp" + suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def save_pneumonia_model(model: Any, path: str | os.PathLike[str] | None = None, **info: Any) -> Path:
+    """Save the model atomically (default :func:`pneumonia_model_path`) plus a JSON sidecar of ``info``.
+
+    ``info`` records facts later notebooks need, e.g. ``val_threshold`` (chosen on the validation split)
+    and ``train_seconds``. Returns the path written.
+    """
+    _check_model(model)
+    target = Path(path) if path is not None else pneumonia_model_path()
+    if target.suffix != ".keras":
+        raise ValueError(f"save to a .keras file, got {target.name!r}.")
+    meta = {"model_name": model.name, "recipe": RECIPE, **info}
+    text = json.dumps(meta, indent=1, default=float)
+    _atomic_write(target.with_suffix(".json"), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"), ".json")
+    _atomic_write(target, lambda tmp: model.save(tmp), ".keras")
+    return target
+
+
+def _check_model(model: Any) -> None:
+    """Raise unless ``model`` has the course CNN's interface (28x28x1 in, one probability out, named layers)."""
+    names = {layer.name for layer in getattr(model, "layers", [])}
+    if not {"last_conv", "prob"} <= names:
+        raise ValueError("not the course's pneumonia CNN: it needs layers named 'last_conv' and 'prob'.")
+    if tuple(model.input_shape[1:]) != (28, 28, 1) or tuple(model.output_shape[1:]) != (1,):
+        raise ValueError(
+            f"expected input (28, 28, 1) and output (1,), got {model.input_shape} -> {model.output_shape}."
+        )
+
+
+def load_pneumonia_model(path: str | os.PathLike[str] | None = None) -> Any | None:
+    """Load the saved model if it is present, readable, of this recipe version and the right shape; else None."""
+    import keras
+
+    target = Path(path) if path is not None else pneumonia_model_path()
+    if not target.is_file():
+        return None
+    try:
+        model = keras.models.load_model(target, compile=False)  # safe_mode stays on: no arbitrary code
+        _check_model(model)
+    except Exception as err:  # a truncated, foreign or stale file is retrained, never trusted
+        print(f"Ignoring {target}: {type(err).__name__}: {err}")
+        return None
+    if model.name != MODEL_NAME:
+        print(f"Ignoring {target}: trained with an older recipe ({model.name}, now {MODEL_NAME}).")
+        return None
+    return model
+
+
+def pneumonia_model_info(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The JSON sidecar of the saved model (``val_threshold``, ``train_seconds``, recipe), or {} if absent."""
+    target = (Path(path) if path is not None else pneumonia_model_path()).with_suffix(".json")
+    try:
+        return json.loads(target.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def load_or_train_pneumonia_model(verbose: bool = True) -> Any:
+    """The shared PneumoniaMNIST CNN: loaded from the cache when valid, else retrained and saved.
+
+    Input: ``medtutor.preprocess.to_float01(x)``; output: the probability of pneumonia. Retraining uses
+    notebook 06's recipe on the real data (about two minutes on one core) and records the decision
+    threshold chosen on the validation split (Youden's J) in the sidecar, see :func:`pneumonia_model_info`.
+    """
+    model = load_pneumonia_model()
+    if model is not None:
+        if verbose:
+            print(f"Loaded the PneumoniaMNIST CNN from {pneumonia_model_path()}")
+        return model
+    from medtutor import data
+    from medtutor.metrics import youden_threshold
+    from medtutor.preprocess import to_float01
+
+    if verbose:
+        print("No valid saved PneumoniaMNIST CNN: training it now with notebook 06's recipe (about 2 minutes)...")
+    ds = data.load("pneumoniamnist")
+    x_val = to_float01(ds.x_val)
+    model, history, seconds = train_pneumonia_model(to_float01(ds.x_train), ds.y_train, x_val, ds.y_val)
+    p_val = model.predict(x_val, batch_size=256, verbose=0).ravel()
+    threshold = float(youden_threshold(ds.y_val, p_val))
+    path = save_pneumonia_model(
+        model, val_threshold=threshold, train_seconds=seconds, epochs_run=len(history["loss"]), source=ds.source
+    )
+    if verbose:
+        print(f"Trained in {seconds:.0f} s on {ds.source} data; saved to {path}")
+    return model
