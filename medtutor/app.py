@@ -1,0 +1,367 @@
+"""The capstone's diagnosis-support logic (notebook 14), as plain, unit-tested functions.
+
+A teaching prototype, NOT a medical device: every text it produces carries :data:`NOTICE`.
+
+The pipeline, one function per step so each can be tested and explained on its own:
+
+1. :func:`load_image` - a PNG/JPEG or DICOM file (a path or the bytes of an upload) -> a 28x28 uint8
+   image like PneumoniaMNIST's, or an :class:`AppInputError` whose message says what to do;
+2. :func:`case_logits` / :func:`fit_calibration` - the CNN's logit, and a temperature fitted on the
+   validation split so that probabilities are calibrated (notebook 07);
+3. :func:`predict_with_uncertainty` - the calibrated probability and an interval from Monte-Carlo
+   dropout (Gal & Ghahramani, 2016): how much the answer moves when the network's dropout is switched on;
+4. :func:`operating_point` - sensitivity, specificity and PPV/NPV at a threshold and a prevalence;
+5. :func:`suggestion` - "refer / no referral" text, with the notice;
+6. :func:`triage` - rank cases by probability and count the positives found in the top k.
+
+Keras is imported inside the functions that need it, so ``import medtutor.app`` stays light.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "NOTICE",
+    "IMAGE_SIZE",
+    "AppInputError",
+    "load_image",
+    "case_logits",
+    "fit_calibration",
+    "predict_with_uncertainty",
+    "operating_point",
+    "suggestion",
+    "triage",
+    "analyse_case",
+]
+
+NOTICE = (
+    "Teaching prototype - NOT a medical device. It was trained on 28x28 PneumoniaMNIST chest X-rays "
+    "and must never be used to diagnose or treat a real patient."
+)
+IMAGE_SIZE = 28
+MAX_ASPECT = 2.0  # a chest X-ray is roughly square; a much longer strip is not one
+
+
+class AppInputError(ValueError):
+    """A user-supplied file the app cannot use; the message says why and what to do instead."""
+
+
+# --------------------------------------------------------------------------- loading user images
+def _is_dicom_bytes(raw: bytes) -> bool:
+    """DICOM Part 10 files carry the 4 bytes 'DICM' after a 128-byte preamble."""
+    return len(raw) >= 132 and raw[128:132] == b"DICM"
+
+
+def _read_source(source: Any) -> tuple[bytes, str]:
+    """Return the raw bytes and a display name of a path, bytes or an ipywidgets upload dict."""
+    if isinstance(source, dict) and "content" in source:  # ipywidgets >= 8 FileUpload value item
+        return bytes(source["content"]), str(source.get("name", "upload"))
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source), "upload"
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.is_file():
+            raise AppInputError(f"No file at {path}: check the path, or pick one of the test cases.")
+        return path.read_bytes(), path.name
+    raise AppInputError(
+        f"Cannot read a {type(source).__name__}: give a file path, the bytes of a file, or a FileUpload item."
+    )
+
+
+def _dicom_pixels(raw: bytes, name: str, info: dict[str, Any]) -> np.ndarray:
+    """Pixels of a DICOM file, ready for display: CT in the lung window, MONOCHROME1 inverted."""
+    import pydicom
+
+    from medtutor import imaging
+
+    try:
+        ds = pydicom.dcmread(io.BytesIO(raw))
+    except Exception as err:
+        raise AppInputError(f"{name} looks like DICOM but cannot be read ({err}); export it again.") from err
+    info["modality"] = str(ds.get("Modality", "unknown"))
+    if "PixelData" not in ds:
+        raise AppInputError(
+            f"{name} is a DICOM file without pixel data (a report or header-only file): "
+            "choose a DICOM that contains an image."
+        )
+    try:
+        if info["modality"].upper() == "CT":
+            center, width = imaging.WINDOW_PRESETS["lung"]
+            info["warnings"].append("CT slice shown in the lung window; the model only saw chest X-rays.")
+            return imaging.apply_window(imaging.to_hu(ds), center, width)
+        pixels = np.asarray(ds.pixel_array, dtype=np.float32)
+    except AppInputError:
+        raise
+    except Exception as err:
+        raise AppInputError(
+            f"The pixel data of {name} cannot be decoded ({type(err).__name__}: {err}); "
+            "it may use a compression this installation cannot decode - export it uncompressed."
+        ) from err
+    if str(ds.get("PhotometricInterpretation", "")).upper() == "MONOCHROME1":
+        pixels = pixels.max() - pixels  # MONOCHROME1: high values are dark
+    if info["modality"].upper() not in ("CR", "DX"):
+        info["warnings"].append(f"Modality {info['modality']} is not a radiograph (CR/DX): expect nonsense.")
+    return pixels
+
+
+def _raster_pixels(raw: bytes, name: str) -> np.ndarray:
+    """Grey pixels of a PNG/JPEG/... file via Pillow (colour converted by luminance, alpha dropped)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        img = Image.open(io.BytesIO(raw))
+        img.load()
+    except (UnidentifiedImageError, OSError) as err:
+        raise AppInputError(
+            f"{name} is neither an image (PNG, JPEG) nor a DICOM file: upload a chest X-ray image."
+        ) from err
+    if getattr(img, "n_frames", 1) > 1:
+        raise AppInputError(f"{name} holds {img.n_frames} frames; upload a single still image.")
+    if img.mode in ("I", "I;16", "I;16B", "F"):
+        return np.asarray(img, dtype=np.float32)
+    return np.asarray(img.convert("L"), dtype=np.float32)
+
+
+def load_image(source: Any, name: str | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+    """Load one user image as the model's input: a 28x28 uint8 array, plus an ``info`` dict.
+
+    ``source`` is a path, raw bytes, or an ipywidgets FileUpload item. PNG/JPEG and DICOM (detected by
+    content, not by file name) are accepted. The image is scaled to 0-255 by its own range, cropped to
+    its central square and resized with anti-aliasing. Anything unusable raises :class:`AppInputError`
+    with a message meant for the user (not a traceback): not an image, DICOM without pixels, a volume,
+    an image smaller than 28x28, a strip, a blank image.
+    """
+    from medtutor.preprocess import center_crop, resize
+
+    raw, default_name = _read_source(source)
+    name = name or default_name
+    if len(raw) == 0:
+        raise AppInputError(f"{name} is empty (0 bytes): upload the image again.")
+    info: dict[str, Any] = {"name": name, "warnings": []}
+    if _is_dicom_bytes(raw):
+        info["format"] = "DICOM"
+        pixels = _dicom_pixels(raw, name, info)
+    else:
+        info["format"] = "image"
+        pixels = _raster_pixels(raw, name)
+    pixels = np.asarray(pixels, dtype=np.float32)
+    if pixels.ndim == 3 and pixels.shape[-1] in (3, 4):  # RGB(A) DICOM: luminance, drop alpha
+        pixels = pixels[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    if pixels.ndim != 2:
+        raise AppInputError(
+            f"{name} has shape {pixels.shape}: a volume or multi-frame image. Export ONE 2-D image (one slice)."
+        )
+    info["original_shape"] = tuple(int(s) for s in pixels.shape)
+    h, w = pixels.shape
+    if min(h, w) < IMAGE_SIZE:
+        raise AppInputError(
+            f"{name} is only {h}x{w} pixels; the model needs at least {IMAGE_SIZE}x{IMAGE_SIZE}. Use a larger image."
+        )
+    if max(h, w) / min(h, w) > MAX_ASPECT:
+        raise AppInputError(
+            f"{name} is {h}x{w} pixels, far from square (more than {MAX_ASPECT:g}:1); "
+            "crop it to the chest so it is roughly square."
+        )
+    if not np.all(np.isfinite(pixels)):
+        raise AppInputError(f"{name} contains invalid (NaN/inf) pixel values.")
+    lo, hi = float(pixels.min()), float(pixels.max())
+    if hi <= lo:
+        raise AppInputError(f"{name} is blank (every pixel has the same value): nothing to analyse.")
+    scaled = (pixels - lo) / (hi - lo) * 255.0
+    side = min(h, w)
+    small = resize(center_crop(scaled, side), IMAGE_SIZE)
+    info["warnings"].append("Outside the test set there is no ground truth: the model may be far from its data.")
+    return np.clip(np.round(small), 0, 255).astype(np.uint8), info
+
+
+# --------------------------------------------------------------------------- prediction
+def _check_images(images: Any) -> np.ndarray:
+    """Accept one (28, 28) or a batch (N, 28, 28) of uint8 images; refuse anything else clearly."""
+    x = np.asarray(images)
+    if x.dtype != np.uint8:
+        raise TypeError(f"images must be uint8 0-255 like PneumoniaMNIST (got {x.dtype}); use load_image().")
+    if x.ndim == 2:
+        x = x[None]
+    if x.ndim == 4 and x.shape[-1] == 1:
+        x = x[..., 0]
+    if x.ndim != 3 or x.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE) or len(x) == 0:
+        raise ValueError(f"images must be (28, 28) or (N, 28, 28), got {np.asarray(images).shape}; use load_image().")
+    return x
+
+
+def case_logits(model: Any, images: Any, batch_size: int = 256) -> np.ndarray:
+    """The model's logit (pre-sigmoid score) for uint8 images: what temperature scaling rescales."""
+    from medtutor.explain import class_score
+    from medtutor.preprocess import to_float01
+
+    x = to_float01(_check_images(images))
+    return np.concatenate([class_score(model, x[s : s + batch_size]) for s in range(0, len(x), batch_size)])
+
+
+def fit_calibration(model: Any, x_val: Any, y_val: Any) -> float:
+    """Temperature T fitted on the validation split; calibrated probability = sigmoid(logit / T)."""
+    from medtutor.metrics import fit_temperature
+
+    return float(fit_temperature(case_logits(model, x_val), y_val))
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -60, 60)))
+
+
+def _check_temperature(temperature: float) -> float:
+    t = float(temperature)
+    if not np.isfinite(t) or t <= 0:
+        raise ValueError(f"temperature must be a positive number (from fit_calibration), got {temperature!r}.")
+    return t
+
+
+def predict_with_uncertainty(
+    model: Any, image: Any, temperature: float = 1.0, n_samples: int = 50, seed: int = 0, level: float = 0.9
+) -> dict[str, Any]:
+    """Calibrated probability of pneumonia for ONE image, with a Monte-Carlo-dropout interval.
+
+    The point estimate is the normal (dropout off) prediction, calibrated by ``temperature``. For the
+    interval, the features entering the model's Dropout layer are computed once and ``n_samples``
+    random dropout masks (NumPy, seeded: reproducible) are applied before the remaining layers; the
+    ``level`` central interval of the resulting calibrated probabilities is returned. Wide interval =
+    the network is unsure. Returns ``dict(prob, low, high, samples, logit)``.
+    """
+    import keras
+
+    from medtutor.preprocess import to_float01
+
+    x = _check_images(image)
+    if len(x) != 1:
+        raise ValueError(f"predict_with_uncertainty takes ONE image, got {len(x)}; loop over a batch.")
+    t = _check_temperature(temperature)
+    if int(n_samples) < 2 or not 0 < level < 1:
+        raise ValueError(f"need n_samples >= 2 and 0 < level < 1, got {n_samples}, {level}.")
+    drops = [i for i, layer in enumerate(model.layers) if isinstance(layer, keras.layers.Dropout)]
+    if len(drops) != 1:
+        raise ValueError(f"MC dropout needs exactly one Dropout layer in the model, found {len(drops)}.")
+    idx = drops[0]
+    rate = float(model.layers[idx].rate)
+    xf = to_float01(x)
+    feats = np.asarray(keras.Model(model.inputs[0], model.layers[idx].input)(xf), dtype=np.float32)
+    rng = np.random.default_rng(seed)
+    masks = (rng.random((int(n_samples), feats.shape[-1])) >= rate).astype(np.float32) / (1.0 - rate)
+    h = np.concatenate([feats, feats * masks])  # row 0: dropout off (the point estimate)
+    head = model.layers[idx + 1 :]
+    for layer in head[:-1]:
+        h = np.asarray(layer(h), dtype=np.float32)
+    last = head[-1]
+    z = h @ np.asarray(last.kernel) + np.asarray(last.bias)
+    z = z[:, 0].astype(np.float64)
+    probs = _sigmoid(z / t)
+    tail = (1 - level) / 2 * 100
+    return {
+        "prob": float(probs[0]),
+        "low": float(np.percentile(probs[1:], tail)),
+        "high": float(np.percentile(probs[1:], 100 - tail)),
+        "samples": probs[1:],
+        "logit": float(z[0]),
+    }
+
+
+# --------------------------------------------------------------------------- decisions
+def _check_fraction(value: float, name: str, open_interval: bool = False) -> float:
+    v = float(value)
+    ok = (0 < v < 1) if open_interval else (0 <= v <= 1)
+    if not np.isfinite(v) or not ok:
+        bounds = "strictly between 0 and 1" if open_interval else "between 0 and 1"
+        raise ValueError(f"{name} must be a fraction {bounds}, got {value!r}.")
+    return v
+
+
+def operating_point(y_true: Any, y_prob: Any, threshold: float, prevalence: float | None = None) -> dict[str, float]:
+    """Sensitivity, specificity (measured on ``y_true``/``y_prob``) and PPV/NPV at ``prevalence``.
+
+    PPV and NPV depend on how common the disease is where the tool is used, not only on the model:
+    by Bayes, PPV = sens*prev / (sens*prev + (1-spec)*(1-prev)). ``prevalence=None`` uses the test set's.
+    Also returns ``tpr``/``fpr`` for drawing the point on the ROC curve.
+    """
+    from medtutor.metrics import clinical_metrics, ppv_at_prevalence
+
+    thr = _check_fraction(threshold, "threshold")
+    m = clinical_metrics(y_true, y_prob, threshold=thr)
+    y = np.asarray(y_true).ravel()
+    prev = float(np.mean(y)) if prevalence is None else _check_fraction(prevalence, "prevalence", open_interval=True)
+    sens, spec = float(m["sensitivity"]), float(m["specificity"])
+    ppv = float(ppv_at_prevalence(sens, spec, prev))
+    den = spec * (1 - prev) + (1 - sens) * prev
+    npv = float(spec * (1 - prev) / den) if den > 0 else float("nan")
+    return {
+        "threshold": thr,
+        "prevalence": prev,
+        "sensitivity": sens,
+        "specificity": spec,
+        "ppv": ppv,
+        "npv": npv,
+        "tpr": sens,
+        "fpr": 1.0 - spec,
+    }
+
+
+def suggestion(prob: float, threshold: float, low: float | None = None, high: float | None = None) -> str:
+    """'Refer' / 'no referral' text for one case, flagged as uncertain when the interval spans the threshold."""
+    p, thr = _check_fraction(prob, "prob"), _check_fraction(threshold, "threshold")
+    if p >= thr:
+        text = f"REFER for review by a radiologist: probability {p:.2f} >= threshold {thr:.2f}."
+    else:
+        text = f"NO REFERRAL suggested: probability {p:.2f} < threshold {thr:.2f}."
+    if low is not None and high is not None and _check_fraction(low, "low") <= thr <= _check_fraction(high, "high"):
+        text += f" UNCERTAIN: the interval {low:.2f}-{high:.2f} contains the threshold; a human must look closely."
+    return text + " " + NOTICE
+
+
+def triage(y_prob: Any, y_true: Any, k: int) -> dict[str, Any]:
+    """Rank cases by probability (highest first) and count the true positives found in the top ``k``.
+
+    Returns ``order`` (indices, ranked), ``found_curve`` (positives among the top 1..N), ``found`` (in
+    the top k), ``total_positives``, ``recall_at_k``, and ``random_expected`` (k x prevalence: what a
+    random order finds on average).
+    """
+    from medtutor.metrics import _check_labels, _check_probs
+
+    y = _check_labels(y_true)
+    p = _check_probs(y_prob, n=len(y))
+    if not isinstance(k, (int, np.integer)) or not 1 <= k <= len(y):
+        raise ValueError(f"k must be an integer between 1 and the number of cases ({len(y)}), got {k!r}.")
+    order = np.argsort(-p, kind="stable")
+    curve = np.cumsum(y[order])
+    total = int(y.sum())
+    return {
+        "order": order,
+        "found_curve": curve,
+        "found": int(curve[k - 1]),
+        "total_positives": total,
+        "recall_at_k": float(curve[k - 1] / total) if total else float("nan"),
+        "random_expected": float(k * total / len(y)),
+    }
+
+
+def analyse_case(
+    model: Any, image: Any, temperature: float = 1.0, threshold: float = 0.5, n_samples: int = 50, seed: int = 0
+) -> dict[str, Any]:
+    """Everything the app shows for one image: input, calibrated probability and interval, Grad-CAM, text."""
+    from medtutor.explain import grad_cam
+    from medtutor.preprocess import to_float01
+
+    x = _check_images(image)
+    if len(x) != 1:
+        raise ValueError(f"analyse_case takes ONE image, got {len(x)}.")
+    pred = predict_with_uncertainty(model, x, temperature=temperature, n_samples=n_samples, seed=seed)
+    cam = grad_cam(model, to_float01(x))[0]
+    return {
+        "image": x[0],
+        **pred,
+        "heatmap": cam,
+        "suggestion": suggestion(pred["prob"], threshold, pred["low"], pred["high"]),
+    }

@@ -1,0 +1,225 @@
+"""Unit tests for medtutor.app (the capstone's logic): loading user files, prediction, decisions."""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from medtutor import app
+
+
+# --------------------------------------------------------------------------- helpers
+def _png_bytes(arr: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, format="PNG")  # uint16 arrays become 16-bit PNGs
+    return buf.getvalue()
+
+
+def _dicom_bytes(pixels: np.ndarray | None, modality: str = "DX", photometric: str = "MONOCHROME2") -> bytes:
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.1.1"
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.Modality = modality
+    ds.SOPClassUID = meta.MediaStorageSOPClassUID
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    if pixels is not None:
+        ds.Rows, ds.Columns = pixels.shape
+        ds.SamplesPerPixel = 1
+        ds.PhotometricInterpretation = photometric
+        ds.BitsAllocated = 16
+        ds.BitsStored = 16
+        ds.HighBit = 15
+        ds.PixelRepresentation = 0
+        ds.PixelData = pixels.astype(np.uint16).tobytes()
+    buf = io.BytesIO()
+    ds.save_as(buf, enforce_file_format=True)
+    return buf.getvalue()
+
+
+def _gradient(h: int = 64, w: int = 64) -> np.ndarray:
+    return (np.add.outer(np.arange(h), np.arange(w)) * 255 // (h + w - 2)).astype(np.uint8)
+
+
+# --------------------------------------------------------------------------- load_image
+def test_png_from_bytes_path_and_upload(tmp_path):
+    raw = _png_bytes(_gradient())
+    img, info = app.load_image(raw)
+    assert img.shape == (28, 28) and img.dtype == np.uint8 and info["format"] == "image"
+    assert img[0, 0] < img[-1, -1]  # orientation kept
+    path = tmp_path / "x.png"
+    path.write_bytes(raw)
+    np.testing.assert_array_equal(app.load_image(path)[0], img)
+    np.testing.assert_array_equal(app.load_image({"name": "x.png", "content": memoryview(raw)})[0], img)
+
+
+def test_rgb_png_and_16bit_png():
+    rgb = np.repeat(_gradient()[..., None], 3, axis=-1)
+    img, _ = app.load_image(_png_bytes(rgb))
+    assert img.shape == (28, 28)
+    img16, _ = app.load_image(_png_bytes(_gradient().astype(np.uint16) * 200))
+    assert img16.shape == (28, 28) and img16.max() > 200
+
+
+def test_non_square_is_center_cropped():
+    arr = np.zeros((40, 60), np.uint8)
+    arr[:, 10:50] = 200
+    arr[:, 20:40] = 100
+    img, info = app.load_image(_png_bytes(arr))
+    assert info["original_shape"] == (40, 60) and img.shape == (28, 28)
+
+
+def test_dicom_radiograph_and_monochrome1():
+    pix = _gradient().astype(np.uint16) * 10
+    img, info = app.load_image(_dicom_bytes(pix))
+    assert info["format"] == "DICOM" and info["modality"] == "DX" and img[0, 0] < img[-1, -1]
+    inv, _ = app.load_image(_dicom_bytes(pix, photometric="MONOCHROME1"))
+    assert inv[0, 0] > inv[-1, -1]
+
+
+def test_dicom_ct_uses_lung_window():
+    pytest.importorskip("pydicom")
+    from medtutor import data
+
+    try:
+        path = data.dicom_path("CT_small.dcm")
+    except Exception:  # pragma: no cover - pydicom test files absent
+        pytest.skip("pydicom's CT_small.dcm is not available")
+    img, info = app.load_image(path)
+    assert info["modality"] == "CT" and img.shape == (28, 28)
+    assert any("lung window" in w for w in info["warnings"])
+
+
+@pytest.mark.parametrize(
+    "raw, words",
+    [
+        (b"this is a text file, not an image" * 10, "neither an image"),
+        (b"", "empty"),
+        (_dicom_bytes(None), "without pixel data"),
+        (_png_bytes(np.zeros((20, 20), np.uint8) + 3), "at least 28x28"),
+        (_png_bytes(_gradient(30, 100)), "far from square"),
+        (_png_bytes(np.full((50, 50), 7, np.uint8)), "blank"),
+    ],
+)
+def test_bad_files_give_clear_messages(raw, words):
+    with pytest.raises(app.AppInputError, match=words):
+        app.load_image(raw, name="file")
+
+
+def test_bad_sources(tmp_path):
+    with pytest.raises(app.AppInputError, match="No file"):
+        app.load_image(tmp_path / "missing.png")
+    with pytest.raises(app.AppInputError, match="Cannot read"):
+        app.load_image(12345)
+    assert issubclass(app.AppInputError, ValueError)
+
+
+# --------------------------------------------------------------------------- decisions
+def test_operating_point_matches_hand_computation():
+    y = np.array([0, 0, 0, 1, 1, 1, 1, 0])
+    p = np.array([0.1, 0.4, 0.6, 0.7, 0.8, 0.3, 0.9, 0.2])
+    op = app.operating_point(y, p, threshold=0.5, prevalence=0.1)
+    assert op["sensitivity"] == pytest.approx(3 / 4) and op["specificity"] == pytest.approx(3 / 4)
+    assert op["ppv"] == pytest.approx(0.75 * 0.1 / (0.75 * 0.1 + 0.25 * 0.9))
+    assert op["npv"] == pytest.approx(0.75 * 0.9 / (0.75 * 0.9 + 0.25 * 0.1))
+    assert op["fpr"] == pytest.approx(0.25) and app.operating_point(y, p, 0.5)["prevalence"] == 0.5
+
+
+def test_operating_point_bad_input():
+    with pytest.raises(ValueError, match="threshold"):
+        app.operating_point([0, 1], [0.2, 0.8], threshold=1.5)
+    with pytest.raises(ValueError, match="prevalence"):
+        app.operating_point([0, 1], [0.2, 0.8], threshold=0.5, prevalence=0.0)
+
+
+def test_suggestion_text():
+    assert app.suggestion(0.8, 0.5).startswith("REFER")
+    assert app.suggestion(0.2, 0.5).startswith("NO REFERRAL")
+    assert "UNCERTAIN" in app.suggestion(0.45, 0.5, 0.3, 0.6)
+    assert "UNCERTAIN" not in app.suggestion(0.45, 0.5, 0.4, 0.48)
+    assert app.NOTICE in app.suggestion(0.2, 0.5) and "NOT a medical device" in app.NOTICE
+    with pytest.raises(ValueError, match="prob"):
+        app.suggestion(float("nan"), 0.5)
+
+
+def test_triage():
+    y = np.array([1, 0, 1, 0, 0, 1])
+    p = np.array([0.9, 0.8, 0.7, 0.1, 0.2, 0.3])
+    t = app.triage(p, y, k=3)
+    assert list(t["order"]) == [0, 1, 2, 5, 4, 3]
+    assert t["found"] == 2 and t["total_positives"] == 3 and t["recall_at_k"] == pytest.approx(2 / 3)
+    assert t["random_expected"] == pytest.approx(1.5) and list(t["found_curve"]) == [1, 1, 2, 3, 3, 3]
+    with pytest.raises(ValueError, match="k must be"):
+        app.triage(p, y, k=0)
+    with pytest.raises(ValueError, match="aligned"):
+        app.triage(p[:3], y, k=1)
+
+
+# --------------------------------------------------------------------------- model-based
+keras = pytest.importorskip("keras")
+
+
+@pytest.fixture(scope="module")
+def model():
+    from medtutor.models import pneumonia_cnn
+
+    keras.utils.set_random_seed(0)
+    return pneumonia_cnn()
+
+
+@pytest.fixture(scope="module")
+def images():
+    return np.random.default_rng(0).integers(0, 256, (4, 28, 28), dtype=np.uint8)
+
+
+def test_case_logits_match_model(model, images):
+    from medtutor.preprocess import to_float01
+
+    p = model.predict(to_float01(images), verbose=0)[:, 0].astype(np.float64)
+    np.testing.assert_allclose(app.case_logits(model, images), np.log(p / (1 - p)), atol=1e-4)
+
+
+def test_fit_calibration_positive(model, images):
+    with warnings.catch_warnings():  # an untrained model's logits are tiny: fit_temperature warns
+        warnings.simplefilter("ignore")
+        t = app.fit_calibration(model, images, np.array([0, 1, 0, 1]))
+    assert np.isfinite(t) and t > 0
+
+
+def test_predict_with_uncertainty(model, images):
+    from medtutor.preprocess import to_float01
+
+    out = app.predict_with_uncertainty(model, images[0], temperature=1.0, n_samples=20, seed=1)
+    p = float(model.predict(to_float01(images[:1]), verbose=0)[0, 0])
+    assert out["prob"] == pytest.approx(p, abs=1e-5)
+    assert 0 <= out["low"] <= out["high"] <= 1 and out["samples"].shape == (20,)
+    again = app.predict_with_uncertainty(model, images[0], n_samples=20, seed=1)
+    np.testing.assert_array_equal(out["samples"], again["samples"])
+    hot = app.predict_with_uncertainty(model, images[0], temperature=2.0, n_samples=20, seed=1)
+    assert abs(hot["prob"] - 0.5) <= abs(out["prob"] - 0.5) + 1e-9  # a higher temperature softens
+
+
+def test_predict_bad_input(model, images):
+    with pytest.raises(TypeError, match="uint8"):
+        app.predict_with_uncertainty(model, images[0].astype(np.float32))
+    with pytest.raises(ValueError, match="ONE image"):
+        app.predict_with_uncertainty(model, images)
+    with pytest.raises(ValueError, match=r"\(28, 28\)"):
+        app.predict_with_uncertainty(model, np.zeros((30, 30), np.uint8))
+    with pytest.raises(ValueError, match="temperature"):
+        app.predict_with_uncertainty(model, images[0], temperature=0)
+
+
+def test_analyse_case(model, images):
+    res = app.analyse_case(model, images[0], temperature=1.0, threshold=0.5, n_samples=10)
+    assert res["heatmap"].shape == (28, 28) and res["image"].shape == (28, 28)
+    assert app.NOTICE in res["suggestion"] and 0 <= res["prob"] <= 1
