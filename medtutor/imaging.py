@@ -214,9 +214,7 @@ def _check_window(center: float, width: float) -> tuple[float, float]:
             "e.g. center, width = medtutor.imaging.WINDOW_PRESETS['lung']."
         ) from err
     if not (np.isfinite(center) and np.isfinite(width)):
-        raise ValueError(
-            f"center and width must be finite numbers, got {center} and {width}."
-        )
+        raise ValueError(f"center and width must be finite numbers, got {center} and {width}.")
     if width < 1.0:
         raise ValueError(
             f"Window width must be >= 1 (DICOM LINEAR windowing), got {width}; "
@@ -234,22 +232,17 @@ def apply_window(hu: np.ndarray, center: float, width: float) -> np.ndarray:
     """
     center, width = _check_window(center, width)
     arr = np.asarray(hu)
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
-    ):
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
         raise TypeError(
             f"hu must be a numeric array (Hounsfield units), got dtype {arr.dtype}; "
             "convert first with medtutor.imaging.to_hu(ds)."
         )
     if arr.size == 0:
-        raise ValueError(
-            "hu is empty; pass an image array such as to_hu(ds) of shape (rows, cols)."
-        )
+        raise ValueError("hu is empty; pass an image array such as to_hu(ds) of shape (rows, cols).")
     x = arr.astype(np.float64)
     if np.isnan(x).any():
         raise ValueError(
-            "hu contains NaN values; replace them first, e.g. np.nan_to_num(hu, nan=-1024.0) "
-            "(air), or mask them out."
+            "hu contains NaN values; replace them first, e.g. np.nan_to_num(hu, nan=-1024.0) (air), or mask them out."
         )
     if width == 1.0:  # DICOM: a 1-wide window is a pure threshold at c - 0.5
         return (x > center - 0.5).astype(np.float32)
@@ -274,9 +267,7 @@ def find_phi(ds: Dataset) -> list[str]:
     def visit(dataset: Dataset, elem: pydicom.DataElement) -> None:
         if elem.tag.is_private:
             found.append(f"{elem.tag} private tag ({elem.name})")
-        elif (elem.keyword in phi or elem.VR == "PN") and (
-            elem.VR == "SQ" or elem.value not in (None, "", b"")
-        ):
+        elif (elem.keyword in phi or elem.VR == "PN") and (elem.VR == "SQ" or elem.value not in (None, "", b"")):
             found.append(f"{elem.tag} {elem.keyword}")
 
     ds.walk(visit)
@@ -299,9 +290,7 @@ def deidentify(ds: Dataset, salt: str = "medtutor") -> Dataset:
             "read the file first with medtutor.imaging.read_dicom(path)."
         )
     if not isinstance(salt, str) or not salt:
-        raise ValueError(
-            "salt must be a non-empty string (keep it secret in a real project)."
-        )
+        raise ValueError("salt must be a non-empty string (keep it secret in a real project).")
     out = copy.deepcopy(ds)
     out.remove_private_tags()
     phi = set(PHI_KEYWORDS)
@@ -324,7 +313,5 @@ def deidentify(ds: Dataset, salt: str = "medtutor") -> Dataset:
     if meta is not None and "SOPInstanceUID" in out:
         meta.MediaStorageSOPInstanceUID = out.SOPInstanceUID
     out.PatientIdentityRemoved = "YES"
-    out.DeidentificationMethod = (
-        "medtutor.imaging.deidentify (teaching subset of PS3.15 Annex E)"
-    )
+    out.DeidentificationMethod = "medtutor.imaging.deidentify (teaching subset of PS3.15 Annex E)"
     return out

@@ -212,3 +212,39 @@ def test_deidentify_bad_input():
         imaging.find_phi("file.dcm")
     with pytest.raises(ValueError, match="salt"):
         imaging.deidentify(pydicom.Dataset(), salt="")
+
+
+# --- the window/level widget's callback (medtutor.widgets) ------------------------------------
+
+
+def test_window_level_view_is_apply_window(ct):
+    from medtutor.widgets import window_level_view
+
+    hu = imaging.to_hu(ct)
+    image, caption = window_level_view(hu, -600, 1500)
+    np.testing.assert_array_equal(image, imaging.apply_window(hu, -600, 1500))
+    assert caption == "C=-600 W=1500: black <= -1350 HU, white > 149 HU"
+
+
+def test_window_level_view_bad_input():
+    from medtutor.widgets import window_level_view
+
+    with pytest.raises(ValueError, match=">= 1"):
+        window_level_view(np.zeros((4, 4)), 40, 0)
+    with pytest.raises(ValueError, match="NaN"):
+        window_level_view(np.full((4, 4), np.nan), 40, 80)
+
+
+def test_window_level_widget_builds(ct):
+    pytest.importorskip("ipywidgets")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from medtutor.widgets import window_level_widget
+
+    box = window_level_widget(imaging.to_hu(ct))
+    preset, center, width, _ = box.children
+    preset.value = "lung"
+    assert (center.value, width.value) == imaging.WINDOW_PRESETS["lung"]
+    with pytest.raises(ValueError, match="2-D slice"):
+        window_level_widget(np.zeros((2, 4, 4)))
