@@ -25,7 +25,7 @@ lint: install
 	$(BIN)/ruff check medtutor tests benchmarks
 
 test: install lint
-	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-cell-timeout=600 -q
+	MEDTUTOR_STRICT_EXERCISES=1 $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-cell-timeout=600 -q
 
 unit: install
 	$(BIN)/python -m pytest -n 2 --dist loadfile tests -q

@@ -1,0 +1,102 @@
+"""Exercises: wrong answers get feedback (never the answer), the student build keeps no solution."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from medtutor import exercises
+from medtutor.cli import main
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+
+
+def _sources(path: Path) -> list[str]:
+    nb = json.loads(path.read_text())
+    return ["".join(c["source"]) for c in nb["cells"]]
+
+
+@pytest.mark.parametrize("ex_id", sorted(exercises.EXERCISES))
+def test_known_wrong_answers_are_refused_with_feedback(ex_id, capsys, monkeypatch):
+    monkeypatch.delenv("MEDTUTOR_STRICT_EXERCISES", raising=False)
+    ex = exercises.EXERCISES[ex_id]
+    assert ex.wrong, f"exercise {ex_id} registers no known-wrong answer"
+    for wrong in ex.wrong:
+        assert exercises.check(ex_id, wrong) is False
+        out = capsys.readouterr().out
+        assert "not yet" in out and "Hint:" in out
+
+
+def test_not_implemented_is_reported_as_todo(capsys, monkeypatch):
+    monkeypatch.delenv("MEDTUTOR_STRICT_EXERCISES", raising=False)
+    def todo(*args):
+        raise NotImplementedError()
+
+    assert exercises.check("00.1", 15) is True
+    exercises.EXERCISES["00.9"] = exercises.Exercise("00.9", "t", "h", lambda f: f())
+    try:
+        assert exercises.check("00.9", todo) is False
+        assert "not attempted" in capsys.readouterr().out
+    finally:
+        del exercises.EXERCISES["00.9"]
+
+
+def test_unknown_id_and_bad_registration():
+    with pytest.raises(KeyError, match="00.1"):
+        exercises.check("99.9", 1)
+    with pytest.raises(ValueError):
+        exercises.exercise("7.1", "x", "y")
+    with pytest.raises(ValueError, match="twice"):
+        exercises.exercise("00.1", "x", "y")(lambda a: None)
+
+
+def test_strip_solutions_keeps_indentation_and_rest():
+    src = "def f(x):\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION\n\nprint(f)"
+    out = exercises.strip_solutions(src)
+    assert out == "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n\nprint(f)"
+    with pytest.raises(ValueError, match="unbalanced"):
+        exercises.strip_solutions("### BEGIN SOLUTION\nx = 1\n")
+
+
+def test_every_notebook_exercise_is_registered_and_checked():
+    ids_in_notebooks = set()
+    for path in NOTEBOOKS:
+        text = "\n".join(_sources(path))
+        found = set(re.findall(r"exercises\.check\(\s*[\"'](\d\d\.\d+)[\"']", text))
+        number = path.name[:2]
+        assert all(i.startswith(number + ".") for i in found), f"{path.name} checks another notebook's exercise"
+        if number != "00":
+            assert len(found) >= 2, f"{path.name} has fewer than 2 auto-checked exercises"
+        assert text.count("### BEGIN SOLUTION") >= len(found) - (number == "00") * 2
+        ids_in_notebooks |= found
+    missing = ids_in_notebooks - set(exercises.EXERCISES)
+    assert not missing, f"notebooks check unregistered exercises {missing}"
+
+
+def test_student_build_keeps_no_solution(tmp_path, capsys):
+    if not NOTEBOOKS:
+        pytest.skip("no notebooks yet")
+    assert main(["student", str(NOTEBOOKS[0].parent), "-o", str(tmp_path / "student")]) == 0
+    built = sorted((tmp_path / "student").glob("*.ipynb"))
+    assert [p.name for p in built] == [p.name for p in NOTEBOOKS]
+    for src, out in zip(NOTEBOOKS, built):
+        before, after = _sources(src), _sources(out)
+        assert len(before) == len(after)
+        joined = "\n".join(after)
+        assert "### BEGIN SOLUTION" not in joined and "### END SOLUTION" not in joined
+        assert joined.count("raise NotImplementedError()") >= "\n".join(before).count("### BEGIN SOLUTION")
+        for b, a in zip(before, after):  # everything outside solution blocks is unchanged
+            if "### BEGIN SOLUTION" not in b:
+                assert a == b
+    assert main(["student", str(NOTEBOOKS[0].parent), "-o", str(NOTEBOOKS[0].parent)]) == 2
+
+
+def test_strict_mode_raises_on_wrong_answers(monkeypatch, capsys):
+    monkeypatch.setenv("MEDTUTOR_STRICT_EXERCISES", "1")
+    with pytest.raises(AssertionError, match="00.1"):
+        exercises.check("00.1", 14)
+    assert exercises.check("00.1", 14, strict=False) is False
+    assert exercises.check("00.1", 15) is True
