@@ -1,0 +1,107 @@
+"""Tests for medtutor.models: the CNN's interface, saving/loading the shared model, bad inputs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from medtutor import models as M  # noqa: E402
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("MEDTUTOR_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def test_pneumonia_cnn_interface():
+    model = M.pneumonia_cnn()
+    assert model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, 1)
+    assert model.get_layer("last_conv").output.shape[1:] == (7, 7, 128)
+    assert model.get_layer("prob").activation.__name__ == "sigmoid"
+    assert [layer.filters for layer in model.layers if isinstance(layer, keras.layers.Conv2D)] == [32, 64, 128]
+    p = model.predict(np.zeros((2, 28, 28, 1), np.float32), verbose=0)
+    assert p.shape == (2, 1) and np.all((p > 0) & (p < 1))
+
+
+@pytest.mark.parametrize("shape", [(28, 28), (2, 2, 1), (28, 0, 1)])
+def test_pneumonia_cnn_bad_shape(shape):
+    with pytest.raises(ValueError, match="input_shape"):
+        M.pneumonia_cnn(shape)
+
+
+def test_pneumonia_cnn_bad_dropout_and_lr():
+    with pytest.raises(ValueError, match="dropout"):
+        M.pneumonia_cnn(dropout=1.0)
+    with pytest.raises(ValueError, match="learning_rate"):
+        M.compile_pneumonia_model(M.pneumonia_cnn(), learning_rate=0)
+
+
+def test_augmentation_keeps_shape_and_never_flips():
+    aug = M.pneumonia_augmentation(seed=0)
+    names = [type(layer).__name__ for layer in aug.layers]
+    assert "RandomFlip" not in names
+    x = np.random.default_rng(0).random((4, 28, 28, 1)).astype("float32")
+    assert aug(x, training=True).shape == x.shape
+    np.testing.assert_allclose(aug(x, training=False), x)  # inference: identity
+
+
+def test_save_load_roundtrip_and_sidecar(cache):
+    model = M.pneumonia_cnn()
+    path = M.save_pneumonia_model(model, val_threshold=0.4, train_seconds=1.5)
+    assert path == M.pneumonia_model_path() and path.is_file()
+    assert not [p for p in path.parent.iterdir() if ".tmp" in p.name]  # atomic: no temp file left
+    info = M.pneumonia_model_info()
+    assert info["val_threshold"] == 0.4 and info["recipe"] == M.RECIPE
+    loaded = M.load_pneumonia_model()
+    x = np.random.default_rng(1).random((3, 28, 28, 1)).astype("float32")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+    # load_or_train finds the valid file and does not retrain
+    assert M.load_or_train_pneumonia_model(verbose=False).name == M.MODEL_NAME
+
+
+def test_invalid_saved_files_are_ignored(cache, capsys):
+    assert M.load_pneumonia_model() is None  # absent
+    path = M.pneumonia_model_path()
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a keras file")
+    assert M.load_pneumonia_model() is None
+    assert "Ignoring" in capsys.readouterr().out
+    stale = M.pneumonia_cnn()
+    stale.name = "pneumonia_cnn_v0"
+    M.save_pneumonia_model(stale)
+    assert M.load_pneumonia_model() is None
+    assert "older recipe" in capsys.readouterr().out
+    assert M.pneumonia_model_info(path.with_name("absent.keras")) == {}
+
+
+def test_save_refuses_wrong_model_or_suffix(cache, tmp_path):
+    other = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    with pytest.raises(ValueError, match="last_conv"):
+        M.save_pneumonia_model(other)
+    with pytest.raises(ValueError, match=".keras"):
+        M.save_pneumonia_model(M.pneumonia_cnn(), tmp_path / "model.h5")
+
+
+def test_train_pneumonia_model_runs_and_checks_inputs(monkeypatch):
+    monkeypatch.setitem(M.RECIPE, "batch_size", 16)
+    rng = np.random.default_rng(0)
+    x = rng.random((32, 28, 28, 1)).astype("float32")
+    y = (np.arange(32) % 2).astype(np.int64)
+    model, history, seconds = M.train_pneumonia_model(x, y, x[:8], y[:8], epochs=1)
+    assert set(history) >= {"loss", "val_loss", "val_auc"} and len(history["loss"]) == 1 and seconds > 0
+    with pytest.raises(ValueError, match="to_float01"):
+        M.train_pneumonia_model((x * 255).astype(np.uint8), y, x, y)
+    with pytest.raises(ValueError, match="shape"):
+        M.train_pneumonia_model(x, y[:5], x, y)
+    with pytest.raises(ValueError, match="0/1"):
+        M.train_pneumonia_model(x, y + 1, x, y)
+
+
+def test_sidecar_is_json(cache):
+    M.save_pneumonia_model(M.pneumonia_cnn(), val_threshold=np.float32(0.25))
+    assert json.loads(M.pneumonia_model_path().with_suffix(".json").read_text())["val_threshold"] == 0.25
