@@ -67,3 +67,150 @@ def window_level_widget(hu, center: float = 40.0, width: float = 400.0, presets=
     w_slider.observe(redraw, names="value")
     redraw()
     return widgets.VBox([preset, c_slider, w_slider, out])
+
+
+# --- kernel playground (notebook 03; engineer B) ---
+
+PLAYGROUND_KERNELS: dict[str, tuple[tuple[float, ...], ...]] = {
+    "identity": ((0, 0, 0), (0, 1, 0), (0, 0, 0)),
+    "box blur": ((1 / 9, 1 / 9, 1 / 9), (1 / 9, 1 / 9, 1 / 9), (1 / 9, 1 / 9, 1 / 9)),
+    "Gaussian blur": ((1 / 16, 2 / 16, 1 / 16), (2 / 16, 4 / 16, 2 / 16), (1 / 16, 2 / 16, 1 / 16)),
+    "sharpen": ((0, -1, 0), (-1, 5, -1), (0, -1, 0)),
+    "edge: Sobel x": ((1, 0, -1), (2, 0, -2), (1, 0, -1)),
+    "edge: Sobel y": ((1, 2, 1), (0, 0, 0), (-1, -2, -1)),
+    "edge: Laplacian": ((0, 1, 0), (1, -4, 1), (0, 1, 0)),
+}
+"""Classic hand-designed 3 x 3 kernels of the notebook 03 playground (used as true convolutions)."""
+
+
+def kernel_playground_view(image, kernel="sharpen"):
+    """Callback of the kernel playground: ``image`` convolved with ``kernel``, same size, float32.
+
+    ``kernel`` is a name from :data:`PLAYGROUND_KERNELS` or any 2-D array of odd size. It is a true
+    convolution (kernel flipped, as taught in notebook 03) with mirrored borders, so the output has the
+    image's size and no dark frame. Pure function (no widgets, no plotting) so that the tests can check it.
+    """
+    import numpy as np
+    import scipy.signal
+
+    img = np.asarray(image)
+    if img.ndim == 3 and img.shape[-1] == 1:
+        img = img[..., 0]
+    if img.ndim != 2:
+        raise ValueError(
+            f"kernel_playground_view expects one 2-D grey image, got shape {img.shape}; pass x[i] for a batch."
+        )
+    if not np.issubdtype(img.dtype, np.number) or np.issubdtype(img.dtype, np.complexfloating):
+        raise TypeError(f"image must hold real numbers, got dtype {img.dtype}.")
+    img = img.astype(np.float32)
+    if not np.all(np.isfinite(img)):
+        raise ValueError("image contains NaN or infinity; clean it (e.g. np.nan_to_num) before filtering.")
+    if isinstance(kernel, str):
+        if kernel not in PLAYGROUND_KERNELS:
+            raise ValueError(
+                f"unknown kernel {kernel!r}; choose one of {list(PLAYGROUND_KERNELS)} or pass a 2-D array."
+            )
+        kernel = PLAYGROUND_KERNELS[kernel]
+    k = np.asarray(kernel, dtype=np.float32)
+    if k.ndim != 2 or k.shape[0] % 2 == 0 or k.shape[1] % 2 == 0:
+        raise ValueError(f"kernel must be a 2-D array with odd sides (e.g. 3 x 3), got shape {k.shape}.")
+    if not np.all(np.isfinite(k)):
+        raise ValueError("kernel contains NaN or infinity.")
+    if k.shape[0] > img.shape[0] or k.shape[1] > img.shape[1]:
+        raise ValueError(f"kernel {k.shape} is larger than the image {img.shape}; use a smaller kernel.")
+    out = scipy.signal.convolve2d(img, k, mode="same", boundary="symm")
+    return out.astype(np.float32)
+
+
+def kernel_playground_widget(images, kernel="sharpen"):
+    """A kernel menu and an image slider over a stack of grey images (ipywidgets).
+
+    Shows the image, the filtered image and the kernel's weights; every redraw calls
+    :func:`kernel_playground_view`, the tested callback. Returns the ``ipywidgets.VBox``.
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    stack = np.asarray(images)
+    if stack.ndim == 4 and stack.shape[-1] == 1:
+        stack = stack[..., 0]
+    if stack.ndim != 3 or len(stack) == 0:
+        raise ValueError(f"kernel_playground_widget expects a stack of 2-D images (N, H, W), got shape {stack.shape}.")
+    menu = widgets.Dropdown(options=list(PLAYGROUND_KERNELS), value=kernel, description="kernel")
+    index = widgets.IntSlider(value=0, min=0, max=len(stack) - 1, description="image")
+    out = widgets.Output()
+
+    def redraw(*_):
+        filtered = kernel_playground_view(stack[index.value], menu.value)
+        with out:
+            out.clear_output(wait=True)
+            fig, axes = plt.subplots(1, 3, figsize=(8, 2.8))
+            axes[0].imshow(stack[index.value], cmap="gray")
+            axes[0].set_title("image", fontsize=9)
+            axes[1].imshow(filtered, cmap="gray")
+            axes[1].set_title(menu.value, fontsize=9)
+            weights = np.asarray(PLAYGROUND_KERNELS[menu.value])
+            axes[2].imshow(weights, cmap="RdBu_r", vmin=-5, vmax=5)
+            for (r, c), v in np.ndenumerate(weights):
+                axes[2].text(c, r, f"{v:.2g}", ha="center", va="center", fontsize=8)
+            axes[2].set_title("kernel", fontsize=9)
+            for ax in axes:
+                ax.axis("off")
+            plt.show()
+
+    menu.observe(redraw, names="value")
+    index.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([menu, index, out])
+
+
+# --- volume viewer (notebook 09; engineer E) ---
+
+
+def volume_slices_view(volume, z: int, y: int, x: int) -> tuple:
+    """Callback of the 3-plane volume viewer: ``(slices dict, caption)`` through the point (z, y, x).
+
+    Pure function (no widgets, no plotting) so that the tests can check it: the slices are
+    :func:`medtutor.volumes.orthogonal_slices` (``axial = volume[z]``, ``coronal = volume[:, y]``,
+    ``sagittal = volume[:, :, x]``) and the caption names the point and its value, which is what a
+    reader scrolling through a CT needs to know where they are.
+    """
+    from medtutor.volumes import orthogonal_slices
+
+    slices = orthogonal_slices(volume, (z, y, x))
+    value = slices["axial"][int(y), int(x)]
+    caption = f"(z, y, x) = ({int(z)}, {int(y)}, {int(x)}), value {float(value):.3g}"
+    return slices, caption
+
+
+def volume_slices_widget(volume, title: str = ""):
+    """Three sliders (z, y, x) over a 3-D volume showing its axial, coronal and sagittal slices (ipywidgets).
+
+    Returns the ``ipywidgets.VBox``; every redraw calls :func:`volume_slices_view`, the tested callback,
+    and draws with :func:`medtutor.volumes.show_orthogonal`.
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    from medtutor.volumes import check_volume, show_orthogonal
+
+    vol = check_volume(volume)
+    sliders = [
+        widgets.IntSlider(value=n // 2, min=0, max=n - 1, description=axis)
+        for axis, n in zip(("z (axial)", "y (coronal)", "x (sagittal)"), vol.shape)
+    ]
+    out = widgets.Output()
+
+    def redraw(*_):
+        z, y, x = (s.value for s in sliders)
+        _, caption = volume_slices_view(vol, z, y, x)
+        with out:
+            out.clear_output(wait=True)
+            show_orthogonal(vol, (z, y, x), title=f"{title} {caption}".strip())
+            plt.show()
+
+    for s in sliders:
+        s.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([*sliders, out])
