@@ -307,3 +307,194 @@ def _check_03_4(answer: Any) -> str | None:
         if not isinstance(got, (int, np.integer)) or got != _ref_receptive_field(layers):
             return f"wrong receptive field for the layers {layers}."
     return None
+
+
+# --- notebook 01 ---
+
+
+def _ref_window_01(hu: np.ndarray, center: float, width: float) -> np.ndarray:
+    """Reference DICOM LINEAR window in [0, 1] (medtutor.imaging.apply_window), for the 01 checks."""
+    from medtutor.imaging import apply_window
+
+    return apply_window(hu, center, width)
+
+
+@exercise(
+    "01.1",
+    "Hounsfield units from stored values",
+    hint="The header stores a straight line: multiply by Rescale Slope, then add Rescale Intercept.",
+    wrong=[
+        lambda stored, slope, intercept: np.asarray(stored) * slope - intercept,  # subtracts the intercept
+        lambda stored, slope, intercept: (np.asarray(stored) + intercept) * slope,  # adds before scaling
+        lambda stored, slope, intercept: np.asarray(stored) + intercept,  # ignores the slope
+    ],
+)
+def _check_01_1(answer: Any) -> str | None:
+    stored = np.array([[0, 24, 1024], [2000, 4095, 500]], dtype=np.int16)
+    for slope, intercept in [(1.0, -1024.0), (2.0, -1000.0), (0.5, -1024.0)]:
+        got = np.asarray(call(answer, stored.copy(), slope, intercept), dtype=float)
+        expected = stored.astype(float) * slope + intercept
+        if got.shape != expected.shape:
+            return f"the result should keep the image shape {expected.shape}, got {got.shape}."
+        if not close(got, expected, 1e-4):
+            return f"wrong values for slope={slope}, intercept={intercept}."
+    return None
+
+
+@exercise(
+    "01.2",
+    "A DICOM window by hand",
+    hint="DICOM LINEAR: y = (x - (c - 0.5)) / (w - 1) + 0.5, then clip to [0, 1] (section 3 of this notebook).",
+    wrong=[
+        lambda hu, c, w: np.clip((np.asarray(hu, float) - (c - w / 2)) / w, 0, 1),  # the loose c +/- w/2 version
+        lambda hu, c, w: (np.asarray(hu, float) - (c - 0.5)) / (w - 1) + 0.5,  # no clipping
+        lambda hu, c, w: np.clip((np.asarray(hu, float) - c) / w, 0, 1),  # centre maps to black
+    ],
+)
+def _check_01_2(answer: Any) -> str | None:
+    hu = np.array([-1200.0, -1000.0, -600.5, -600.0, 0.0, 39.0, 40.0, 41.0, 80.0, 149.0, 3000.0])
+    for c, w in [(-600.0, 1500.0), (40.0, 80.0), (40.0, 2.0), (50.0, 350.0)]:
+        got = np.asarray(call(answer, hu.copy(), c, w), dtype=float)
+        expected = _ref_window_01(hu, c, w)
+        if got.shape != expected.shape:
+            return f"the result should keep the shape {expected.shape}, got {got.shape}."
+        if got.min() < 0 or got.max() > 1:
+            return "display values must stay in [0, 1]: values outside the window are black or white."
+        if not close(got, expected, 1e-5):
+            return f"wrong values for center={c}, width={w} (try a narrow window: width 2)."
+    return None
+
+
+_CANDIDATE_TAGS_01 = (
+    "PatientName",
+    "PixelSpacing",
+    "PatientBirthDate",
+    "Modality",
+    "InstitutionName",
+    "SliceThickness",
+    "ReferringPhysicianName",
+    "RescaleSlope",
+    "AccessionNumber",
+    "StudyDate",
+    "Rows",
+    "OperatorsName",
+)
+
+
+@exercise(
+    "01.3",
+    "Which header elements are PHI?",
+    hint="Ask of each element: could it help someone find out who the patient is, who treated them, where or when?",
+    wrong=[
+        {"PatientName", "PatientBirthDate"},
+        {"PatientName", "PatientBirthDate", "InstitutionName", "ReferringPhysicianName", "AccessionNumber"},
+        set(_CANDIDATE_TAGS_01),
+    ],
+)
+def _check_01_3(answer: Any) -> str | None:
+    from medtutor.imaging import PHI_KEYWORDS
+
+    if not isinstance(answer, (set, frozenset, list, tuple)) or not all(isinstance(a, str) for a in answer):
+        return "answer with a set of keyword strings, e.g. {'PatientName', ...}."
+    chosen = set(answer)
+    unknown = chosen - set(_CANDIDATE_TAGS_01)
+    if unknown:
+        return f"{sorted(unknown)} are not in the candidate list; pick from the list in the exercise."
+    expected = set(_CANDIDATE_TAGS_01) & set(PHI_KEYWORDS)
+    missing, extra = expected - chosen, chosen - expected
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} identifying element(s) are missing")
+        if extra:
+            parts.append(f"{len(extra)} chosen element(s) describe the image, not a person, place or time")
+        return "; ".join(parts) + "."
+    return None
+
+
+# --- notebook 02 ---
+
+
+@exercise(
+    "02.1",
+    "Contrast stretching",
+    hint="Map `low` to 0 and `high` to 1 with a straight line, then clip what falls outside.",
+    wrong=[
+        lambda img, low, high: (np.asarray(img, float) - low) / (high - low),  # no clipping
+        lambda img, low, high: np.clip(np.asarray(img, float) / high, 0, 1),  # ignores low
+        lambda img, low, high: np.clip((np.asarray(img, float) - low) / high, 0, 1),  # divides by high
+    ],
+)
+def _check_02_1(answer: Any) -> str | None:
+    img = np.array([[0, 10, 50], [100, 200, 255]], dtype=np.uint8)
+    for low, high in [(10.0, 200.0), (0.0, 255.0), (50.0, 100.0)]:
+        got = np.asarray(call(answer, img.copy(), low, high), dtype=float)
+        expected = np.clip((img.astype(float) - low) / (high - low), 0.0, 1.0)
+        if got.shape != expected.shape:
+            return f"keep the image shape {expected.shape}, got {got.shape}."
+        if not close(got, expected, 1e-6):
+            return f"wrong values for low={low}, high={high}."
+    return None
+
+
+def _otsu_cases_02() -> list[np.ndarray]:
+    """Bimodal uint8 test images (fixed seed) for exercise 02.2."""
+    rng = np.random.default_rng(2)
+    cases = []
+    for lo, hi, share in [(60, 180, 0.5), (30, 120, 0.2), (100, 220, 0.7)]:
+        n = 400
+        k = int(n * share)
+        v = np.concatenate([rng.normal(lo, 15, k), rng.normal(hi, 25, n - k)])
+        cases.append(np.clip(np.round(v), 0, 255).astype(np.uint8).reshape(20, 20))
+    return cases
+
+
+@exercise(
+    "02.2",
+    "Otsu's threshold by hand",
+    hint="Try every grey level t; keep the one that maximises w0 * w1 * (mu0 - mu1)**2 with class 0 = pixels <= t.",
+    wrong=[
+        lambda img: float(np.mean(img)),  # the mean is not Otsu
+        lambda img: float(np.median(img)),
+        lambda img: float((int(np.min(img)) + int(np.max(img))) // 2),  # mid-range
+    ],
+)
+def _check_02_2(answer: Any) -> str | None:
+    from skimage.filters import threshold_otsu
+
+    for k, img in enumerate(_otsu_cases_02()):
+        got = call(answer, img.copy())
+        try:
+            got = float(got)
+        except (TypeError, ValueError):
+            return f"return one number (the threshold), got {type(got).__name__}."
+        if abs(got - float(threshold_otsu(img))) > 0.5:
+            return f"test image {k + 1}: the threshold does not maximise the between-class variance."
+    return None
+
+
+@exercise(
+    "02.3",
+    "GLCM contrast",
+    hint="Contrast weights each cell P[i, j] by the squared grey-level difference (i - j)**2 and sums.",
+    wrong=[
+        lambda p: float(np.sum(np.asarray(p) * np.abs(np.subtract.outer(np.arange(len(p)), np.arange(len(p)))))),
+        lambda p: float(np.sum(np.asarray(p) ** 2)),  # that is ASM
+        lambda p: float(np.sum(np.asarray(p) / (1 + np.subtract.outer(np.arange(len(p)), np.arange(len(p))) ** 2))),
+    ],
+)
+def _check_02_3(answer: Any) -> str | None:
+    from skimage.feature import graycomatrix, graycoprops
+
+    rng = np.random.default_rng(23)
+    for levels in (4, 8):
+        img = rng.integers(0, levels, size=(12, 12)).astype(np.uint8)
+        p = graycomatrix(img, [1], [0], levels=levels, symmetric=True, normed=True)
+        got = call(answer, p[:, :, 0, 0].copy())
+        try:
+            got = float(got)
+        except (TypeError, ValueError):
+            return f"return one number, got {type(got).__name__}."
+        if abs(got - float(graycoprops(p, "contrast")[0, 0])) > 1e-8:
+            return f"wrong contrast for a {levels}-level GLCM."
+    return None
