@@ -328,19 +328,30 @@ def occlusion_1d(
 
 
 # --------------------------------------------------------------------------- sanity checks
-def randomize_weights(model, seed: int = 0):
+def randomize_weights(model, seed: int = 0, layers: list[str] | None = None):
     """A copy of ``model`` with the same architecture and freshly initialised (random) weights.
 
     Why: the model-randomisation test (Adebayo et al., 2018). An explanation that barely changes when the
     learned weights are thrown away explains the input or the architecture, not what the model learned.
+    ``layers`` (names) re-initialises only those layers and keeps the trained weights elsewhere: "cascading"
+    randomisation from the output layer downwards shows which layers a map depends on.
     Note: this re-seeds Keras' global random state with ``seed`` so the copy is reproducible.
     """
     import keras
 
     _check_model(model)
+    names = [layer.name for layer in model.layers]
+    if layers is not None:
+        unknown = [name for name in layers if name not in names]
+        if unknown:
+            raise ValueError(f"model has no layers named {unknown}; its layers are {names}.")
     keras.utils.set_random_seed(int(seed))
     clone = keras.models.clone_model(model)
     clone.build(model.input_shape)
+    if layers is not None:
+        for layer, trained in zip(clone.layers, model.layers, strict=True):
+            if layer.name not in layers and trained.get_weights():
+                layer.set_weights(trained.get_weights())
     return clone
 
 

@@ -104,6 +104,16 @@ def test_randomize_weights_changes_weights_and_maps(model, x):
     assert explain.map_similarity(explain.saliency(model, x), explain.saliency(model, x)) == pytest.approx(1.0)
 
 
+def test_randomize_only_named_layers(model):
+    top = explain.randomize_weights(model, seed=3, layers=["prob"])
+    np.testing.assert_array_equal(
+        top.get_layer("last_conv").get_weights()[0], model.get_layer("last_conv").get_weights()[0]
+    )
+    assert not np.allclose(top.get_layer("prob").get_weights()[0], model.get_layer("prob").get_weights()[0])
+    with pytest.raises(ValueError, match="no layers named"):
+        explain.randomize_weights(model, layers=["nope"])
+
+
 def test_map_similarity_and_corner_fraction():
     a = np.arange(16, dtype=float).reshape(4, 4)
     assert explain.map_similarity(a, a) == pytest.approx(1.0)
