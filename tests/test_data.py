@@ -228,3 +228,30 @@ def test_unreachable_server_is_data_unavailable(isolated, monkeypatch):
     monkeypatch.delenv("MEDTUTOR_OFFLINE")
     with pytest.raises(data.DataUnavailableError, match="Could not download"):
         data.fetch_file("demo", "h.bin", "0" * 32, "http://127.0.0.1:9/h.bin")
+
+
+def test_read_only_classroom_folder_is_never_written(real_dir, isolated, monkeypatch):
+    """A shared read-only data folder (JupyterHub, lab) works and loading writes nothing into it."""
+    monkeypatch.setenv("MEDTUTOR_DATA_DIR", str(real_dir))
+    classroom = isolated / "srv-medtutor-data"
+    data.fetch("pneumoniamnist", dest=classroom)
+    data.fetch("physionet2016", dest=classroom, sites="d")
+
+    def snapshot():
+        return sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in classroom.rglob("*"))
+
+    for path in sorted(classroom.rglob("*"), reverse=True):
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    classroom.chmod(0o555)
+    before = snapshot()
+    monkeypatch.setenv("MEDTUTOR_DATA_DIR", str(classroom))
+    monkeypatch.setenv("MEDTUTOR_REQUIRE_REAL", "1")
+    try:
+        assert data.load("pneumoniamnist").source == "real"
+        assert data.load("physionet2016", sites="d").source == "real"
+        assert data.dataset_dir("physionet2016", sites="d") == classroom / "physionet2016"
+        assert snapshot() == before
+        assert not (isolated / "cache").exists(), "nothing may be copied or written when the data dir has it"
+    finally:
+        for path in [classroom, *classroom.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
