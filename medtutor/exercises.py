@@ -547,3 +547,206 @@ def _check_09_2(answer: Any) -> str | None:
             if not np.array_equal(got[..., c], expected[..., c]):
                 return f"channel {c} is not the {plane} slice through {point} of a {size}^3 volume."
     return None
+
+# --- notebook 13 ---
+
+
+def _eod_reference(y: np.ndarray, p: np.ndarray, g: np.ndarray) -> float:
+    rates = [np.mean(p[(g == k) & (y == 1)] == 1) for k in np.unique(g)]
+    return float(max(rates) - min(rates))
+
+
+def _eod_cases() -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    rng = np.random.default_rng(13)
+    fixed = (
+        np.array([1, 1, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0]),
+        np.array([1, 1, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0]),
+        np.array(["a"] * 6 + ["b"] * 6),
+    )
+    three = (rng.integers(0, 2, 200), rng.integers(0, 2, 200), rng.choice(np.array(["x", "y", "z"]), 200))
+    three[0][:6] = 1  # every group has diseased cases
+    three[2][:6] = ["x", "x", "y", "y", "z", "z"]
+    return [fixed, three]
+
+
+@exercise(
+    "13.1",
+    "Equal-opportunity difference by hand",
+    hint="Within each group keep only the diseased cases (y_true == 1); the share of them with y_pred == 1 is "
+    "that group's sensitivity. Return the largest minus the smallest.",
+    wrong=[
+        lambda y, p, g: 0.0,
+        lambda y, p, g: float(
+            max(np.mean(p[g == k] == y[g == k]) for k in np.unique(g))
+            - min(np.mean(p[g == k] == y[g == k]) for k in np.unique(g))
+        ),
+        lambda y, p, g: -_eod_reference(y, p, g),
+        lambda y, p, g: float(
+            max(np.mean(p[g == k]) for k in np.unique(g)) - min(np.mean(p[g == k]) for k in np.unique(g))
+        ),
+    ],
+)
+def _check_13_1(answer: Any) -> str | None:
+    for y, p, g in _eod_cases():
+        got = call(answer, y.copy(), p.copy(), g.copy())
+        try:
+            got = float(got)
+        except (TypeError, ValueError):
+            return f"return one number, got {type(got).__name__}."
+        if not close(got, _eod_reference(y, p, g), 1e-9):
+            n_groups = len(np.unique(g))
+            return f"wrong difference for a case with {n_groups} groups and {len(y)} cases."
+    return None
+
+
+def _blocks_reference(img: np.ndarray, f: int) -> np.ndarray:
+    h, w = img.shape
+    small = img.reshape(h // f, f, w // f, f).mean(axis=(1, 3))
+    return np.kron(small, np.ones((f, f)))
+
+
+@exercise(
+    "13.2",
+    "A resolution shift by hand",
+    hint="Reshape (H, W) to (H/f, f, W/f, f) and average over the two block axes; np.repeat along each axis "
+    "brings the image back to (H, W).",
+    wrong=[
+        lambda img, f: img,
+        lambda img, f: np.repeat(np.repeat(img[::f, ::f], f, axis=0), f, axis=1),
+        lambda img, f: img.reshape(img.shape[0] // f, f, img.shape[1] // f, f).mean(axis=(1, 3)),
+    ],
+)
+def _check_13_2(answer: Any) -> str | None:
+    rng = np.random.default_rng(132)
+    for shape, f in [((28, 28), 2), ((28, 28), 4), ((28, 28), 7), ((6, 9), 3)]:
+        img = rng.random(shape)
+        got = np.asarray(call(answer, img.copy(), f), dtype=float)
+        if got.shape != shape:
+            return f"for a {shape} image and factor {f} the output must keep the shape {shape}, got {got.shape}."
+        if not close(got, _blocks_reference(img, f), 1e-9):
+            return f"wrong pixel values for a {shape} image with factor {f}."
+    return None
+
+
+def _auc_drop_reference(y: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(y, a) - roc_auc_score(y, b))
+
+
+@exercise(
+    "13.3",
+    "AUC drop",
+    hint="Compute the AUC of the clean scores and of the shifted scores against the same labels; subtract "
+    "shifted from clean.",
+    wrong=[
+        lambda y, a, b: -_auc_drop_reference(y, a, b),
+        lambda y, a, b: float(np.mean((a >= 0.5) == y) - np.mean((b >= 0.5) == y)),
+        lambda y, a, b: float(np.mean(a) - np.mean(b)),
+    ],
+)
+def _check_13_3(answer: Any) -> str | None:
+    rng = np.random.default_rng(133)
+    y = rng.integers(0, 2, 300)
+    clean = np.clip(0.5 + 0.35 * (y - 0.5) + rng.normal(0, 0.2, 300), 0, 1)
+    shifted = np.clip(0.6 + 0.1 * (y - 0.5) + rng.normal(0, 0.2, 300), 0, 1)
+    for a, b in [(clean, shifted), (shifted, clean)]:
+        got = call(answer, y.copy(), a.copy(), b.copy())
+        try:
+            got = float(got)
+        except (TypeError, ValueError):
+            return f"return one number, got {type(got).__name__}."
+        if not close(got, _auc_drop_reference(y, a, b), 1e-9):
+            return "wrong value: it should be positive when the shifted scores rank the cases worse."
+    return None
+
+
+# --- notebook 05 ---
+
+
+@exercise(
+    "05.1",
+    "Centre crop",
+    hint="Start at (n - size) // 2 on each axis, and compare size with the image's shape before slicing.",
+    wrong=[
+        lambda img, size: img[:size, :size],
+        lambda img, size: img[70 : 70 + size, 70 : 70 + size],
+        lambda img, size: img[(img.shape[0] - size) // 2 :, (img.shape[1] - size) // 2 :],
+        lambda img, size: img[
+            (img.shape[0] - size) // 2 : (img.shape[0] - size) // 2 + size,
+            (img.shape[1] - size) // 2 : (img.shape[1] - size) // 2 + size,
+        ],
+    ],
+)
+def _check_05_1(answer: Any) -> str | None:
+    rng = np.random.default_rng(5)
+    for shape, size in [((10, 10), 4), ((9, 12), 5), ((28, 28), 28), ((7, 8), 1)]:
+        img = rng.random(shape)
+        top, left = (shape[0] - size) // 2, (shape[1] - size) // 2
+        expected = img[top : top + size, left : left + size]
+        got = np.asarray(call(answer, img, size))
+        if got.shape != expected.shape:
+            return f"for a {shape} image and size {size} your crop has shape {got.shape}, not ({size}, {size})."
+        if not np.array_equal(got, expected):
+            return f"for a {shape} image and size {size} your crop is not the central window."
+    try:
+        call(answer, rng.random((10, 10)), 11)
+    except ValueError:
+        return None
+    except Exception as err:  # any other error is feedback too
+        return f"a crop larger than the image should raise ValueError, yours raised {type(err).__name__}."
+    return "a crop larger than the image must raise a ValueError, not return a shorter array."
+
+
+@exercise(
+    "05.2",
+    "A CT window",
+    hint="Subtract the window's lower edge (center - width / 2), divide by the width, then clip to [0, 1].",
+    wrong=[
+        lambda hu, c, w: (hu - (c - w / 2)) / w,
+        lambda hu, c, w: (hu - hu.min()) / (hu.max() - hu.min()),
+        lambda hu, c, w: np.clip((hu - c) / w, 0, 1),
+    ],
+)
+def _check_05_2(answer: Any) -> str | None:
+    from medtutor.imaging import apply_window
+
+    hu = np.linspace(-1200.0, 1500.0, 541)
+    for center, width in [(-600.0, 1500.0), (50.0, 350.0), (40.0, 80.0)]:
+        got = np.asarray(call(answer, hu.copy(), center, width), dtype=float)
+        if got.shape != hu.shape:
+            return f"the output has shape {got.shape}; it must have the input's shape {hu.shape}."
+        if np.isnan(got).any():
+            return "the output contains NaN."
+        if got.min() < 0 or got.max() > 1:
+            return "some values fall outside [0, 1]: values outside the window must be clipped."
+        # DICOM's exact formula differs from center +/- width/2 by at most 1 HU, i.e. 1/(width-1) here
+        if np.abs(got - apply_window(hu, center, width)).max() > 1.5 / (width - 1):
+            return f"with center {center:g} and width {width:g} some HU values get the wrong brightness."
+    return None
+
+
+@exercise(
+    "05.3",
+    "A split by patient",
+    hint="Draw a set of test PATIENTS first (np.unique, then a seeded rng.choice), then mark all their images.",
+    wrong=[
+        lambda ids, f, seed: np.random.default_rng(seed).random(len(ids)) < f,
+        lambda ids, f, seed: np.zeros(len(ids), dtype=bool),
+        lambda ids, f, seed: np.isin(ids, np.unique(ids)),
+    ],
+)
+def _check_05_3(answer: Any) -> str | None:
+    rng = np.random.default_rng(3)
+    ids = rng.integers(0, 40, 400)  # 40 patients, about 10 images each
+    for patient_ids, seed in [(ids, 0), (ids, 1), (np.array([f"p{i:02d}" for i in ids]), 2)]:
+        is_test = np.asarray(call(answer, patient_ids, 0.25, seed))
+        if is_test.shape != patient_ids.shape or is_test.dtype != bool:
+            return f"return a boolean array with one entry per image {patient_ids.shape}, got {is_test.shape} {is_test.dtype}."
+        shared = set(patient_ids[is_test].tolist()) & set(patient_ids[~is_test].tolist())
+        if shared:
+            return f"{len(shared)} patients have images on both sides of the split."
+        share = len(set(patient_ids[is_test].tolist())) / len(set(patient_ids.tolist()))
+        if abs(share - 0.25) > 0.1:
+            return f"{share:.0%} of the patients are in the test set; expected about 25 %."
+    return None
