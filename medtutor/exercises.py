@@ -750,3 +750,362 @@ def _check_05_3(answer: Any) -> str | None:
         if abs(share - 0.25) > 0.1:
             return f"{share:.0%} of the patients are in the test set; expected about 25 %."
     return None
+
+
+# --- notebook 12 ---
+
+
+def _ref_grad_cam_12(A: np.ndarray, dA: np.ndarray) -> np.ndarray:
+    return np.maximum((A * dA.mean(axis=(0, 1))).sum(axis=-1), 0)
+
+
+@exercise(
+    "12.1",
+    "Grad-CAM from arrays",
+    hint="One weight per channel: the MEAN of dA over the two spatial axes; weighted sum over channels; then ReLU.",
+    wrong=[
+        lambda A, dA: (A * dA.mean(axis=(0, 1))).sum(axis=-1),
+        lambda A, dA: np.maximum((A * dA.sum(axis=(0, 1))).sum(axis=-1), 0),
+        lambda A, dA: np.maximum((A * dA).sum(axis=-1), 0),
+    ],
+)
+def _check_12_1(answer: Any) -> str | None:
+    rng = np.random.default_rng(12)
+    for shape in [(7, 7, 5), (3, 4, 2)]:
+        A = rng.random(shape)
+        dA = rng.normal(size=shape)
+        got = np.asarray(call(answer, A, dA), dtype=float)
+        if got.shape != shape[:2]:
+            return f"for A of shape {shape} the map must have shape {shape[:2]}, got {got.shape}."
+        if np.any(got < 0):
+            return "the map has negative values: Grad-CAM keeps only what speaks FOR the class."
+        if not close(got, _ref_grad_cam_12(A, dA), tol=1e-8):
+            return "the values are off: check how the channel weights are computed from dA."
+    return None
+
+
+@exercise(
+    "12.2",
+    "Integrated gradients",
+    hint="Evaluate grad_fn at baseline + a * (x - baseline) for a = 0, 1/steps, ..., 1; average neighbours "
+    "(trapezoid), then multiply by (x - baseline).",
+    wrong=[
+        lambda grad_fn, x, baseline, steps: grad_fn(x) * (x - baseline),
+        lambda grad_fn, x, baseline, steps: np.mean(
+            [grad_fn(baseline + a * (x - baseline)) for a in np.linspace(0, 1, steps + 1)], axis=0
+        ),
+        lambda grad_fn, x, baseline, steps: (
+            x * np.mean([grad_fn(a * x) for a in np.linspace(0, 1, steps + 1)[1:]], axis=0)
+        ),
+    ],
+)
+def _check_12_2(answer: Any) -> str | None:
+    # f(z) = sum(z**3) has gradient 3 z**2; the exact IG from b to x is (x - b) * mean over the path
+    grad_fn = lambda z: 3.0 * np.asarray(z, dtype=float) ** 2  # noqa: E731
+    x = np.array([0.5, -1.0, 2.0, 0.0])
+    for baseline in [np.zeros(4), np.array([0.2, 0.1, -0.5, 1.0])]:
+        got = np.asarray(call(answer, grad_fn, x, baseline, 200), dtype=float)
+        if got.shape != x.shape:
+            return f"return one attribution per element of x {x.shape}, got shape {got.shape}."
+        gap = np.sum(x**3) - np.sum(baseline**3)
+        if abs(got.sum() - gap) > 1e-3 * max(1.0, abs(gap)):
+            return "completeness fails: the attributions do not add up to f(x) - f(baseline)."
+        d = x - baseline
+        exact = d * (3 * baseline**2 + 3 * baseline * d + d**2)  # (x-b) * integral_0^1 3(b + a d)^2 da
+        if not close(got, exact, tol=1e-3):
+            return "the total is right but the attribution per element is not."
+    return None
+
+
+@exercise(
+    "12.3",
+    "Share of a map in the corner",
+    hint="Divide the sum of heatmap[:size, :size] by the sum of the whole map; guard the all-zero map.",
+    wrong=[
+        lambda heatmap, size: float(heatmap[:size, :size].mean()),
+        lambda heatmap, size: float(heatmap[:size, :size].sum() / heatmap.size),
+        lambda heatmap, size: float(heatmap[-size:, -size:].sum() / max(heatmap.sum(), 1e-12)),
+    ],
+)
+def _check_12_3(answer: Any) -> str | None:
+    rng = np.random.default_rng(3)
+    m = rng.random((28, 28))
+    for heat, size in [(m, 6), (m**4, 3), (np.pad(np.ones((2, 2)), ((0, 5), (0, 5))), 2)]:
+        got = call(answer, heat, size)
+        if not close(got, heat[:size, :size].sum() / heat.sum(), tol=1e-9):
+            return f"for a {heat.shape} map and size {size} the share is off."
+    try:
+        zero = call(answer, np.zeros((5, 5)), 2)
+    except ZeroDivisionError:
+        return "an all-zero map raised ZeroDivisionError; return 0.0 for it."
+    if not close(zero, 0.0):
+        return "an all-zero map has no mass anywhere: return 0.0."
+    return None
+
+
+# --- notebook 04 ---
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _ref_lstm_step(x_t, h_prev, c_prev, K, R, b, order="ifgo"):
+    """Reference LSTM step in Keras' layout (gate order i, f, g, o); ``order`` lets tests build wrong answers."""
+    u = h_prev.shape[-1]
+    z = x_t @ K + h_prev @ R + b
+    gates = dict(zip(order, (z[:, :u], z[:, u : 2 * u], z[:, 2 * u : 3 * u], z[:, 3 * u :])))
+    i, f, g, o = _sigmoid(gates["i"]), _sigmoid(gates["f"]), np.tanh(gates["g"]), _sigmoid(gates["o"])
+    c = f * c_prev + i * g
+    return o * np.tanh(c), c
+
+
+def _rnn_case(seed: int, n_in: int, units: int, gates: int = 1) -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(seed)
+    return (
+        rng.normal(size=(3, n_in)),
+        rng.normal(size=(3, units)),
+        rng.normal(size=(3, units)),
+        rng.normal(0, 0.5, size=(n_in, gates * units)),
+        rng.normal(0, 0.5, size=(units, gates * units)),
+        rng.normal(0, 0.5, size=gates * units),
+    )
+
+
+@exercise(
+    "04.1",
+    "One step of a simple RNN",
+    hint="Keras' SimpleRNN: tanh of (input times kernel) + (previous state times recurrent kernel) + bias.",
+    wrong=[
+        lambda x, h, K, R, b: _sigmoid(x @ K + h @ R + b),  # wrong activation
+        lambda x, h, K, R, b: np.tanh(x @ K + b),  # forgets the memory
+        lambda x, h, K, R, b: np.tanh(x @ K + h @ R.T + b),  # transposed recurrent kernel
+    ],
+)
+def _check_04_1(answer: Any) -> str | None:
+    for seed, n_in, units in [(0, 1, 4), (1, 3, 5)]:
+        x, h, _, K, R, b = _rnn_case(seed, n_in, units)
+        got = np.asarray(call(answer, x.copy(), h.copy(), K.copy(), R.copy(), b.copy()), dtype=float)
+        expected = np.tanh(x @ K + h @ R + b)
+        if got.shape != expected.shape:
+            return f"the new state should have shape (N, units) = {expected.shape}, got {got.shape}."
+        if not close(got, expected, 1e-6):
+            return f"wrong values with {n_in} input(s) and {units} units."
+    return None
+
+
+@exercise(
+    "04.2",
+    "One step of an LSTM",
+    hint="Split the 4*units pre-activations in Keras' order i, f, g, o; c = f*c_prev + i*g; h = o*tanh(c).",
+    wrong=[
+        lambda x, h, c, K, R, b: _ref_lstm_step(x, h, c, K, R, b, order="ifog"),  # gate order i, f, o, g
+        lambda x, h, c, K, R, b: _ref_lstm_step(x, h, c, K, R, b, order="figo"),  # forget and input swapped
+        lambda x, h, c, K, R, b: (lambda hc: (hc[0], hc[1] * 0))(_ref_lstm_step(x, h, c, K, R, b)),  # c dropped
+    ],
+)
+def _check_04_2(answer: Any) -> str | None:
+    for seed, n_in, units in [(2, 1, 3), (3, 2, 4)]:
+        x, h, c, K, R, b = _rnn_case(seed, n_in, units, gates=4)
+        got = call(answer, x.copy(), h.copy(), c.copy(), K.copy(), R.copy(), b.copy())
+        if not isinstance(got, tuple) or len(got) != 2:
+            return "return the pair (h, c): the new hidden state and the new cell state."
+        h_exp, c_exp = _ref_lstm_step(x, h, c, K, R, b)
+        if not close(got[1], c_exp, 1e-6):
+            return f"the cell state c is wrong ({n_in} input(s), {units} units)."
+        if not close(got[0], h_exp, 1e-6):
+            return f"the cell state is right but the hidden state h is wrong ({n_in} input(s), {units} units)."
+    return None
+
+
+@exercise(
+    "04.3",
+    "Counting recurrent parameters",
+    hint="Each gate (or candidate) has its own kernel (n_in x units), recurrent kernel (units x units) and bias; "
+    "Keras' default GRU has two biases per gate.",
+    wrong=[
+        lambda kind, n_in, units: {"simple_rnn": 1, "lstm": 4, "gru": 3}[kind] * (n_in * units + units * units + units),
+        lambda kind, n_in, units: {"simple_rnn": 1, "lstm": 4, "gru": 3}[kind] * (n_in * units + units),
+        lambda kind, n_in, units: {"simple_rnn": 1, "lstm": 3, "gru": 2}[kind] * (n_in + units + 2) * units,
+    ],
+)
+def _check_04_3(answer: Any) -> str | None:
+    gates = {"simple_rnn": (1, 1), "lstm": (4, 1), "gru": (3, 2)}  # (blocks, biases per block)
+    for kind, (blocks, biases) in gates.items():
+        for n_in, units in [(1, 8), (3, 16), (10, 1)]:
+            got = call(answer, kind, n_in, units)
+            expected = blocks * (n_in * units + units * units + biases * units)
+            if not isinstance(got, (int, np.integer)) or got != expected:
+                return f"wrong count for {kind!r} with {n_in} input(s) and {units} units."
+    return None
+
+
+# --- notebook 06 ---
+
+
+@exercise(
+    "06.1",
+    "Parameters of a convolution",
+    hint="Each of the c_out filters has kernel_size * kernel_size * c_in weights, plus one bias.",
+    wrong=[
+        lambda k, c_in, c_out: k * k * c_in * c_out,
+        lambda k, c_in, c_out: (k * k + 1) * c_out,
+        lambda k, c_in, c_out: (k * c_in + 1) * c_out,
+    ],
+)
+def _check_06_1(answer: Any) -> str | None:
+    for k, c_in, c_out in [(3, 1, 32), (3, 32, 64), (5, 3, 16), (1, 64, 8)]:
+        expected = (k * k * c_in + 1) * c_out
+        got = call(answer, k, c_in, c_out)
+        if not isinstance(got, (int, np.integer, float)) or got != expected:
+            return f"for a {k}x{k} kernel, {c_in} input and {c_out} output channels your count is {got!r}."
+    return None
+
+
+def _bce_reference(y: np.ndarray, p: np.ndarray) -> float:
+    p = np.clip(p, 1e-7, 1 - 1e-7)
+    return float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))))
+
+
+@exercise(
+    "06.2",
+    "Binary cross-entropy",
+    hint="Average -(y log p + (1 - y) log(1 - p)) over the cases, after clipping p away from 0 and 1.",
+    wrong=[
+        lambda y, p: float(np.mean(-(np.asarray(y) * np.log(np.clip(p, 1e-7, 1 - 1e-7))))),
+        lambda y, p: float(np.sum(-(np.asarray(y) * np.log(p) + (1 - np.asarray(y)) * np.log(1 - np.asarray(p))))),
+        lambda y, p: float(np.mean(-(np.asarray(y) * np.log(p) + (1 - np.asarray(y)) * np.log(1 - np.asarray(p))))),
+    ],
+)
+def _check_06_2(answer: Any) -> str | None:
+    from sklearn.metrics import log_loss
+
+    rng = np.random.default_rng(6)
+    y = (rng.random(50) < 0.6).astype(float)
+    p = rng.uniform(0.05, 0.95, 50)
+    got = call(answer, y.copy(), p.copy())
+    if not close(got, log_loss(y, p), 1e-6):
+        return "on 50 random cases your loss differs from the reference mean binary cross-entropy."
+    y2, p2 = np.array([1.0, 0.0, 1.0]), np.array([0.0, 1.0, 1.0])  # confident mistakes: needs clipping
+    got = call(answer, y2.copy(), p2.copy())
+    if not np.isfinite(float(got)) or not close(got, _bce_reference(y2, p2), 1e-4):
+        return "with probabilities of exactly 0 or 1 your loss is not finite or not clipped like Keras (1e-7)."
+    return None
+
+
+@exercise(
+    "06.3",
+    "Accuracy at a validation threshold",
+    hint="Call a case positive when p >= threshold, then compare with y_true and take the mean.",
+    wrong=[
+        lambda y, p, t: float(np.mean((np.asarray(p) > t) == (np.asarray(y) == 1))),
+        lambda y, p, t: float(np.mean((np.asarray(p) >= 0.5) == (np.asarray(y) == 1))),
+        lambda y, p, t: float(np.mean(np.asarray(p)[np.asarray(y) == 1] >= t)),
+    ],
+)
+def _check_06_3(answer: Any) -> str | None:
+    from sklearn.metrics import accuracy_score
+
+    rng = np.random.default_rng(7)
+    y = (rng.random(60) < 0.7).astype(int)
+    p = np.round(rng.random(60), 1)  # ties with the threshold on purpose
+    for t in (0.3, 0.5, 0.8):
+        got = call(answer, y.copy(), p.copy(), t)
+        if not close(got, accuracy_score(y, p >= t), 1e-9):
+            return (
+                f"at threshold {t} your accuracy {float(got):.3f} is not right: use the threshold given, compare "
+                "with the labels, and count p exactly equal to the threshold as positive."
+            )
+    return None
+
+
+# --- notebook 07 ---
+
+
+@exercise(
+    "07.1",
+    "Specificity by hand",
+    hint="Specificity looks only at the truly negative cases: which share of them did the model clear?",
+    wrong=[
+        lambda tn, fp: tn / (tn + fp + 1),
+        lambda tn, fp: fp / (tn + fp),
+        lambda tn, fp: tn / (tn + fp) if fp else 0.0,
+    ],
+)
+def _check_07_1(answer: Any) -> str | None:
+    from sklearn.metrics import recall_score
+
+    for tn, fp in ((90, 10), (3, 1), (50, 0), (7, 13)):
+        y = np.array([0] * (tn + fp))
+        pred = np.array([0] * tn + [1] * fp)
+        expected = recall_score(y, pred, pos_label=0)  # specificity = recall of the negative class
+        got = call(answer, tn, fp)
+        if not close(got, expected, 1e-9):
+            return f"with tn={tn}, fp={fp} your specificity {float(got):.4f} is not the share of negatives cleared."
+    return None
+
+
+@exercise(
+    "07.2",
+    "PPV at a given prevalence (Bayes)",
+    hint="Among all positive calls, how many are true? True positives: sens x prev; false positives: (1 - spec) x (1 - prev).",
+    wrong=[
+        lambda sens, spec, prev: sens,
+        lambda sens, spec, prev: sens * prev / (sens * prev + (1 - spec)),
+        lambda sens, spec, prev: sens * prev / (sens * prev + spec * (1 - prev)),
+    ],
+)
+def _check_07_2(answer: Any) -> str | None:
+    for sens, spec, prev in ((0.9, 0.9, 0.01), (0.95, 0.8, 0.3), (0.7, 0.99, 0.05), (0.8, 0.6, 0.625)):
+        tp, fp = sens * prev, (1 - spec) * (1 - prev)
+        got = call(answer, sens, spec, prev)
+        if not close(got, tp / (tp + fp), 1e-9):
+            return f"for sensitivity {sens}, specificity {spec}, prevalence {prev} your PPV {float(got):.4f} is off."
+    return None
+
+
+# --- notebook 08 ---
+
+
+@exercise(
+    "08.1",
+    "Balanced class weights",
+    hint="Class c gets N / (2 * N_c): the rarer the class, the larger its weight, and both classes weigh the same in total.",
+    wrong=[
+        lambda y: {0: 1.0, 1: 1.0},
+        lambda y: {c: float(np.mean(np.asarray(y) == c)) for c in (0, 1)},
+        lambda y: {c: float(np.mean(np.asarray(y) != c)) for c in (0, 1)},
+    ],
+)
+def _check_08_1(answer: Any) -> str | None:
+    from sklearn.utils.class_weight import compute_class_weight
+
+    for y in ([0, 0, 0, 1], [1, 1, 0, 0, 0, 0, 0, 0, 0, 1], [0] * 73 + [1] * 27, [1] * 74 + [0] * 26):
+        y = np.asarray(y)
+        got = call(answer, y.copy())
+        if not isinstance(got, dict) or set(got) != {0, 1}:
+            return "return a dict {0: weight of class 0, 1: weight of class 1}."
+        expected = compute_class_weight("balanced", classes=np.array([0, 1]), y=y)
+        if not close([float(got[0]), float(got[1])], expected, 1e-9):
+            return f"for {int(np.sum(y == 0))} negatives and {int(np.sum(y == 1))} positives your weights are off."
+    return None
+
+
+@exercise(
+    "08.2",
+    "The majority-class baseline",
+    hint="Always predicting the most common class is right exactly for the cases of that class.",
+    wrong=[
+        lambda y: float(np.mean(y)),
+        lambda y: 0.5,
+        lambda y: float(1 - np.mean(y)),
+    ],
+)
+def _check_08_2(answer: Any) -> str | None:
+    for y in ([0, 0, 0, 1], [1, 1, 1, 1, 0], [0] * 73 + [1] * 27, [1] * 74 + [0] * 26, [0, 1]):
+        y = np.asarray(y)
+        p = float(np.mean(y))
+        got = call(answer, y.copy())
+        if not close(got, max(p, 1 - p), 1e-9):
+            return f"for labels with {p:.0%} positives your accuracy {float(got):.3f} is not the majority's share."
+    return None
