@@ -38,9 +38,7 @@ def _as_1d(x, name: str) -> np.ndarray:
     """Return ``x`` as a 1-D array; accept a column ``(N, 1)`` (what ``model.predict`` returns)."""
     arr = np.asarray(x)
     if arr.dtype == object:
-        raise TypeError(
-            f"{name} must be a numeric array, got dtype=object; pass np.asarray(..., dtype=float)."
-        )
+        raise TypeError(f"{name} must be a numeric array, got dtype=object; pass np.asarray(..., dtype=float).")
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
     if arr.ndim != 1:
@@ -57,9 +55,7 @@ def _check_labels(y, name: str = "y_true") -> np.ndarray:
     """Validate 0/1 labels (bool, int or float 0.0/1.0) and return them as int64."""
     arr = _as_1d(y, name)
     if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
-        raise ValueError(
-            f"{name} contains NaN or inf; drop those cases (e.g. mask = np.isfinite({name}))."
-        )
+        raise ValueError(f"{name} contains NaN or inf; drop those cases (e.g. mask = np.isfinite({name})).")
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold 0/1 numbers, got dtype {arr.dtype}.")
     bad = ~np.isin(arr, (0, 1))
@@ -72,27 +68,21 @@ def _check_labels(y, name: str = "y_true") -> np.ndarray:
     return arr.astype(np.int64)
 
 
-def _check_probs(
-    p, name: str = "y_prob", n: int | None = None, unit: bool = True
-) -> np.ndarray:
+def _check_probs(p, name: str = "y_prob", n: int | None = None, unit: bool = True) -> np.ndarray:
     """Validate finite scores (in [0, 1] when ``unit``) of length ``n`` and return them as float64."""
     arr = _as_1d(p, name)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}.")
     arr = arr.astype(np.float64)
     if not np.all(np.isfinite(arr)):
-        raise ValueError(
-            f"{name} contains NaN or inf; check the model output (e.g. np.isfinite({name}).all())."
-        )
+        raise ValueError(f"{name} contains NaN or inf; check the model output (e.g. np.isfinite({name}).all()).")
     if unit and (arr.min() < 0 or arr.max() > 1):
         raise ValueError(
             f"{name} must be probabilities in [0, 1], found values in [{arr.min():.3g}, {arr.max():.3g}]; "
             "apply a sigmoid to logits first (1 / (1 + np.exp(-z)))."
         )
     if n is not None and arr.shape[0] != n:
-        raise ValueError(
-            f"{name} has {arr.shape[0]} entries but y_true has {n}; they must be aligned case by case."
-        )
+        raise ValueError(f"{name} has {arr.shape[0]} entries but y_true has {n}; they must be aligned case by case.")
     return arr
 
 
@@ -107,9 +97,7 @@ def _check_both_classes(y: np.ndarray, what: str) -> None:
 def _check_fraction(value, name: str) -> np.ndarray:
     arr = np.asarray(value, dtype=np.float64)
     if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr > 1):
-        raise ValueError(
-            f"{name} must be a fraction in [0, 1] (e.g. 0.9 for 90 %), got {value!r}."
-        )
+        raise ValueError(f"{name} must be a fraction in [0, 1] (e.g. 0.9 for 90 %), got {value!r}.")
     return arr
 
 
@@ -133,9 +121,7 @@ def confusion_counts(y_true, y_pred) -> dict[str, int]:
         )
     yp = _check_labels(yp, "y_pred")
     if yp.shape != yt.shape:
-        raise ValueError(
-            f"y_pred has {yp.shape[0]} entries but y_true has {yt.shape[0]}; they must be aligned."
-        )
+        raise ValueError(f"y_pred has {yp.shape[0]} entries but y_true has {yt.shape[0]}; they must be aligned.")
     return {
         "tp": int(np.sum((yt == 1) & (yp == 1))),
         "fp": int(np.sum((yt == 0) & (yp == 1))),
@@ -209,9 +195,7 @@ def threshold_for_sensitivity(y_true, y_prob, target: float = 0.95) -> float:
     """
     tgt = float(_check_fraction(target, "target"))
     if tgt == 0:
-        raise ValueError(
-            "target must be > 0 (a sensitivity of 0 needs no model); e.g. target=0.95."
-        )
+        raise ValueError("target must be > 0 (a sensitivity of 0 needs no model); e.g. target=0.95.")
     _fpr, tpr, thr = _roc(y_true, y_prob)
     idx = int(np.argmax(tpr >= tgt - 1e-12))  # tpr is non-decreasing and ends at 1.0
     return float(thr[idx])
@@ -252,19 +236,13 @@ def bootstrap_ci(
     ``lambda y, p: clinical_metrics(y, p, t)["sensitivity"]``.
     """
     if not callable(metric_fn):
-        raise TypeError(
-            "metric_fn must be a function metric_fn(y_true, y_score) -> float, e.g. roc_auc_score."
-        )
+        raise TypeError("metric_fn must be a function metric_fn(y_true, y_score) -> float, e.g. roc_auc_score.")
     yt = _check_labels(y_true)
     s = _check_probs(y_score, "y_score", n=yt.shape[0], unit=False)
     if int(n_boot) < 100:
-        raise ValueError(
-            f"n_boot={n_boot} is too few for a percentile interval; use at least 100 (1000 is usual)."
-        )
+        raise ValueError(f"n_boot={n_boot} is too few for a percentile interval; use at least 100 (1000 is usual).")
     if not 0 < alpha < 1:
-        raise ValueError(
-            f"alpha must be in (0, 1), e.g. 0.05 for a 95 % interval; got {alpha!r}."
-        )
+        raise ValueError(f"alpha must be in (0, 1), e.g. 0.05 for a 95 % interval; got {alpha!r}.")
     point = float(metric_fn(yt, s))
     rng = np.random.default_rng(seed)
     n = yt.shape[0]
@@ -300,9 +278,7 @@ def reliability_bins(y_true, y_prob, n_bins: int = 10) -> dict[str, np.ndarray]:
     yt = _check_labels(y_true)
     p = _check_probs(y_prob, n=yt.shape[0])
     if int(n_bins) != n_bins or n_bins < 1:
-        raise ValueError(
-            f"n_bins must be a positive integer (10 is usual), got {n_bins!r}."
-        )
+        raise ValueError(f"n_bins must be a positive integer (10 is usual), got {n_bins!r}.")
     n_bins = int(n_bins)
     b = np.minimum((p * n_bins).astype(np.int64), n_bins - 1)
     count = np.bincount(b, minlength=n_bins)
@@ -337,9 +313,7 @@ def apply_temperature(logits, temperature: float) -> np.ndarray:
     z = _check_probs(logits, "logits", unit=False)
     t = float(temperature)
     if not np.isfinite(t) or t <= 0:
-        raise ValueError(
-            f"temperature must be a positive number (1.0 = unchanged), got {temperature!r}."
-        )
+        raise ValueError(f"temperature must be a positive number (1.0 = unchanged), got {temperature!r}.")
     from scipy.special import expit
 
     return expit(z / t)

@@ -214,3 +214,91 @@ def volume_slices_widget(volume, title: str = ""):
         s.observe(redraw, names="value")
     redraw()
     return widgets.VBox([*sliders, out])
+
+
+# --- threshold explorer (notebook 07; engineer D) ---
+
+
+def threshold_view(y_true, y_prob, threshold: float) -> tuple:
+    """Callback of the threshold explorer: ``(numbers dict, caption)`` for calling ``y_prob >= threshold`` positive.
+
+    Pure function (no widgets, no plotting) so that the tests can check it. The dict holds the four counts
+    (tp, fp, tn, fn) and :func:`medtutor.metrics.clinical_metrics`; the caption is what a clinician asks
+    first: how many diseased cases are missed and how many healthy ones are alarmed at this threshold.
+    """
+    import numpy as np
+
+    from medtutor.metrics import clinical_metrics, confusion_counts
+
+    t = float(threshold)
+    if not np.isfinite(t) or not 0.0 <= t <= 1.0:
+        raise ValueError(f"threshold must be a probability in [0, 1] (e.g. 0.5), got {threshold!r}.")
+    numbers = clinical_metrics(y_true, y_prob, t)
+    prob = np.asarray(y_prob, dtype=float).ravel()
+    numbers.update(confusion_counts(np.asarray(y_true).ravel(), (prob >= t).astype(int)))
+    caption = (
+        f"threshold {t:.2f}: {numbers['fn']} of {numbers['tp'] + numbers['fn']} diseased missed, "
+        f"{numbers['fp']} of {numbers['tn'] + numbers['fp']} healthy alarmed | "
+        f"sens {numbers['sensitivity']:.3f} spec {numbers['specificity']:.3f} "
+        f"PPV {numbers['ppv']:.3f} NPV {numbers['npv']:.3f}"
+    )
+    return numbers, caption
+
+
+def threshold_figure(y_true, y_prob, threshold: float, class_names=("negative", "positive")):
+    """Draw the threshold explorer's figure: score histograms per class, and the ROC with this operating point.
+
+    Used by :func:`threshold_widget` and, for a static copy that reads on GitHub, directly in notebook 07.
+    Returns the matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from sklearn.metrics import roc_curve
+
+    numbers, caption = threshold_view(y_true, y_prob, threshold)
+    y = np.asarray(y_true).ravel().astype(int)
+    p = np.asarray(y_prob, dtype=float).ravel()
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.2))
+    bins = np.linspace(0, 1, 26)
+    for label, color in ((0, "tab:blue"), (1, "tab:red")):
+        ax1.hist(p[y == label], bins=bins, alpha=0.55, color=color, label=f"{class_names[label]} (y={label})")
+    ax1.axvline(threshold, color="k", ls="--", lw=1)
+    ax1.set_xlabel("predicted probability")
+    ax1.set_ylabel("cases")
+    ax1.legend(fontsize=8)
+    fpr, tpr, _ = roc_curve(y, p)
+    ax2.plot(fpr, tpr, color="tab:gray")
+    ax2.plot(1 - numbers["specificity"], numbers["sensitivity"], "ko")
+    ax2.plot([0, 1], [0, 1], ":", color="tab:gray", lw=0.8)
+    ax2.set_xlabel("1 - specificity")
+    ax2.set_ylabel("sensitivity")
+    ax2.set_aspect("equal")
+    fig.suptitle(caption, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def threshold_widget(y_true, y_prob, threshold: float = 0.5, class_names=("negative", "positive")):
+    """A threshold slider over a model's scores (ipywidgets): the counts, metrics and ROC point follow it.
+
+    Every redraw calls :func:`threshold_view` (the tested callback) through :func:`threshold_figure`.
+    Returns the ``ipywidgets.VBox``; display it as the last expression of a cell.
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    threshold_view(y_true, y_prob, threshold)  # validate the inputs once, with a clear error
+    slider = widgets.FloatSlider(
+        value=float(threshold), min=0.0, max=1.0, step=0.01, description="threshold", continuous_update=False
+    )
+    out = widgets.Output()
+
+    def redraw(*_):
+        with out:
+            out.clear_output(wait=True)
+            threshold_figure(y_true, y_prob, slider.value, class_names)
+            plt.show()
+
+    slider.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([slider, out])

@@ -61,9 +61,7 @@ def test_clinical_metrics_accepts_column_vectors():
 
 
 def test_clinical_metrics_undefined_ratio_is_nan():
-    m = M.clinical_metrics(
-        [0, 1, 1], [0.1, 0.2, 0.3], threshold=0.9
-    )  # nobody called positive
+    m = M.clinical_metrics([0, 1, 1], [0.1, 0.2, 0.3], threshold=0.9)  # nobody called positive
     assert np.isnan(m["ppv"])
     assert m["sensitivity"] == 0.0 and m["specificity"] == 1.0
 
@@ -72,9 +70,7 @@ def test_macc_is_balanced_accuracy():
     y, p = _toy(seed=2)
     pred = (p >= 0.5).astype(int)
     assert M.macc(y, pred) == pytest.approx(balanced_accuracy_score(y, pred))
-    assert M.macc(y, np.ones_like(y)) == pytest.approx(
-        0.5
-    )  # always "disease" scores 0.5
+    assert M.macc(y, np.ones_like(y)) == pytest.approx(0.5)  # always "disease" scores 0.5
 
 
 # --------------------------------------------------------------------------- thresholds
@@ -105,9 +101,7 @@ def test_ppv_at_prevalence_bayes():
     # At the test set's own prevalence it equals the measured PPV.
     y, p = _toy(seed=5)
     m = M.clinical_metrics(y, p, 0.5)
-    assert M.ppv_at_prevalence(
-        m["sensitivity"], m["specificity"], y.mean()
-    ) == pytest.approx(m["ppv"])
+    assert M.ppv_at_prevalence(m["sensitivity"], m["specificity"], y.mean()) == pytest.approx(m["ppv"])
     arr = M.ppv_at_prevalence(0.9, 0.9, np.array([0.01, 0.1, 0.5]))
     assert arr.shape == (3,) and np.all(np.diff(arr) > 0)
 
@@ -136,14 +130,10 @@ def test_ece_hand_case_and_perfect_calibration():
     # Two bins: [0.1, 0.1] with labels [0, 0] (gap 0.1) and [0.9, 0.9] with labels [1, 0] (gap 0.4).
     y = [0, 0, 1, 0]
     p = [0.1, 0.1, 0.9, 0.9]
-    assert M.expected_calibration_error(y, p, n_bins=10) == pytest.approx(
-        0.5 * 0.1 + 0.5 * 0.4
-    )
+    assert M.expected_calibration_error(y, p, n_bins=10) == pytest.approx(0.5 * 0.1 + 0.5 * 0.4)
     rng = np.random.default_rng(0)
     q = rng.random(200_000)
-    yy = (rng.random(q.size) < q).astype(
-        int
-    )  # labels drawn from the probabilities: calibrated
+    yy = (rng.random(q.size) < q).astype(int)  # labels drawn from the probabilities: calibrated
     assert M.expected_calibration_error(yy, q) < 0.01
 
 
@@ -177,9 +167,7 @@ def test_fit_temperature_recovers_known_temperature():
     assert best <= log_loss(y, M.apply_temperature(z, t * 1.1))
     assert best <= log_loss(y, M.apply_temperature(z, t / 1.1))
     # A temperature never changes the ranking.
-    assert roc_auc_score(y, M.apply_temperature(z, t)) == pytest.approx(
-        roc_auc_score(y, z)
-    )
+    assert roc_auc_score(y, M.apply_temperature(z, t)) == pytest.approx(roc_auc_score(y, z))
 
 
 # --------------------------------------------------------------------------- bad input
@@ -228,3 +216,37 @@ def test_fit_temperature_warns_on_probabilities():
     y, p = _toy(seed=8)
     with pytest.warns(UserWarning, match="prob_to_logit"):
         M.fit_temperature(p, y)
+
+
+# --------------------------------------------------------------------------- threshold widget callback (notebook 07)
+def test_threshold_view_counts_and_caption():
+    from medtutor.widgets import threshold_view
+
+    y, p = _toy(seed=9)
+    numbers, caption = threshold_view(y, p, 0.5)
+    tn, fp, fn, tp = confusion_matrix(y, (p >= 0.5).astype(int)).ravel()
+    assert (numbers["tp"], numbers["fp"], numbers["tn"], numbers["fn"]) == (tp, fp, tn, fn)
+    assert numbers["sensitivity"] == pytest.approx(recall_score(y, p >= 0.5))
+    assert f"{fn} of {tp + fn} diseased missed" in caption and f"{fp} of {tn + fp} healthy alarmed" in caption
+    # Raising the threshold can only lower sensitivity and raise specificity.
+    low, _ = threshold_view(y, p, 0.2)
+    high, _ = threshold_view(y, p, 0.8)
+    assert low["sensitivity"] >= high["sensitivity"] and low["specificity"] <= high["specificity"]
+
+
+def test_threshold_view_and_figure_bad_input():
+    from medtutor.widgets import threshold_figure, threshold_view
+
+    y, p = _toy(seed=10)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        threshold_view(y, p, 1.5)
+    with pytest.raises(ValueError, match="aligned"):
+        threshold_view(y, p[:-1], 0.5)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = threshold_figure(y, p, 0.3, class_names=("normal", "pneumonia"))
+    assert len(fig.axes) == 2
+    plt.close(fig)
