@@ -394,6 +394,8 @@ _CANDIDATE_TAGS_01 = (
 def _check_01_3(answer: Any) -> str | None:
     from medtutor.imaging import PHI_KEYWORDS
 
+    if callable(answer):  # the notebook passes a function of the candidate list
+        answer = answer(list(_CANDIDATE_TAGS_01))
     if not isinstance(answer, (set, frozenset, list, tuple)) or not all(isinstance(a, str) for a in answer):
         return "answer with a set of keyword strings, e.g. {'PatientName', ...}."
     chosen = set(answer)
