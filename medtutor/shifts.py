@@ -8,10 +8,12 @@ functions imitate four such changes on 28 x 28 grey images, each at severities 1
 - ``contrast``: a different exposure or look-up table (intensities squeezed towards each image's mean);
 - ``resolution``: a coarser detector (down-sampled with anti-aliasing, then interpolated back to 28 x 28).
 
-Noise and contrast parameters follow MedMNIST-C's PneumoniaMNIST entry (Di Salvo et al., 2024, which
-corrupts 224-pixel images); blur and resolution are rescaled for 28-pixel images, so severities here are
-comparable in spirit, not number for number. Images in, images out: uint8 stays uint8 (0-255), float
-images must lie in [0, 1] and stay float32. Only NumPy and SciPy are imported.
+Noise std and contrast factor cover the ranges of MedMNIST-C's PneumoniaMNIST entry (Di Salvo et al.,
+2024: std 0.04-0.08, factor 0.9-0.4, on 224-pixel images) and go beyond them at the top severities; blur
+and resolution are rescaled for 28-pixel images. Severities are comparable in spirit, not number for number.
+
+Images in, images out: uint8 stays uint8 (0-255); float images must lie in [0, 1] and stay float32.
+Only NumPy and SciPy are imported.
 """
 
 from __future__ import annotations
