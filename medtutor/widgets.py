@@ -302,3 +302,217 @@ def threshold_widget(y_true, y_prob, threshold: float = 0.5, class_names=("negat
     slider.observe(redraw, names="value")
     redraw()
     return widgets.VBox([slider, out])
+
+
+# --- diagnosis assistant (notebook 14; engineer G) ---
+
+
+def diagnosis_assistant_view(
+    model,
+    source,
+    threshold: float,
+    prevalence: float,
+    y_true,
+    y_prob,
+    temperature: float = 1.0,
+    n_samples: int = 50,
+    seed: int = 0,
+) -> dict:
+    """Callback of the diagnosis assistant: everything the app shows for one case, as a dict.
+
+    ``source`` is a 28x28 uint8 test image or a user file (path, bytes or a FileUpload item, read by
+    :func:`medtutor.app.load_image`). ``y_true``/``y_prob`` are the test labels and calibrated probabilities
+    that place the operating point on the ROC curve. A file the app cannot use gives
+    ``{"error": <message for the user>}`` instead of a traceback; otherwise the dict holds the input image,
+    the calibrated probability and its MC-dropout interval, the Grad-CAM heatmap, the operating point
+    (sensitivity, specificity, PPV/NPV at ``prevalence``) and the referral suggestion.
+    """
+    import numpy as np
+
+    from medtutor import app
+
+    op = app.operating_point(y_true, y_prob, threshold, prevalence)
+    info: dict = {"warnings": []}
+    if isinstance(source, np.ndarray) and source.dtype == np.uint8 and source.shape == (28, 28):
+        image = source
+    else:
+        try:
+            image, info = app.load_image(source)
+        except app.AppInputError as err:
+            return {"error": str(err), "op": op}
+    case = app.analyse_case(model, image, temperature=temperature, threshold=threshold, n_samples=n_samples, seed=seed)
+    return {"error": None, **case, "op": op, "warnings": info.get("warnings", [])}
+
+
+def diagnosis_assistant_figure(view: dict, y_true, y_prob):
+    """Draw a :func:`diagnosis_assistant_view` result: input, Grad-CAM, probability with interval, ROC point.
+
+    Used by :func:`diagnosis_assistant_widget` and, as a static copy, in notebook 14. Returns the figure.
+    """
+    import textwrap
+
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from sklearn.metrics import roc_curve
+
+    from medtutor.explain import overlay
+
+    if view.get("error"):
+        fig, ax = plt.subplots(figsize=(9, 1.6))
+        ax.axis("off")
+        ax.text(
+            0,
+            0.5,
+            "\n".join(textwrap.wrap("Cannot analyse this file: " + view["error"], 110)),
+            fontsize=9,
+            color="darkred",
+            va="center",
+        )
+        return fig
+    op = view["op"]
+    fig, axes = plt.subplots(1, 4, figsize=(12, 3.4), gridspec_kw={"width_ratios": [1, 1, 1.1, 1.1]})
+    axes[0].imshow(view["image"], cmap="gray", vmin=0, vmax=255)
+    axes[0].set_title("model input (28x28)", fontsize=9)
+    axes[1].imshow(overlay(view["image"].astype(np.float32) / 255.0, view["heatmap"]))
+    axes[1].set_title("Grad-CAM: evidence for pneumonia", fontsize=9)
+    for ax in axes[:2]:
+        ax.axis("off")
+    ax = axes[2]
+    ax.barh([0], [view["prob"]], color="tab:red" if view["prob"] >= op["threshold"] else "tab:blue", height=0.5)
+    # the MC-dropout interval need not contain the dropout-off estimate: draw it as a line, not error bars
+    ax.plot([view["low"], view["high"]], [0, 0], color="k", lw=2, marker="|", markersize=14)
+    ax.axvline(op["threshold"], color="k", ls="--", lw=1)
+    ax.set_xlim(0, 1)
+    ax.set_yticks([])
+    ax.set_xlabel("calibrated P(pneumonia), 90 % MC-dropout interval")
+    ax.set_title(f"P = {view['prob']:.2f} ({view['low']:.2f}-{view['high']:.2f})", fontsize=9)
+    fpr, tpr, _ = roc_curve(np.asarray(y_true).ravel(), np.asarray(y_prob, dtype=float).ravel())
+    axes[3].plot(fpr, tpr, color="tab:gray")
+    axes[3].plot(op["fpr"], op["tpr"], "ko")
+    axes[3].plot([0, 1], [0, 1], ":", color="tab:gray", lw=0.8)
+    axes[3].set_xlabel("1 - specificity")
+    axes[3].set_ylabel("sensitivity")
+    axes[3].set_title(
+        f"sens {op['sensitivity']:.2f} spec {op['specificity']:.2f} | PPV {op['ppv']:.2f} "
+        f"NPV {op['npv']:.2f} at prev. {op['prevalence']:.0%}",
+        fontsize=8,
+    )
+    text = view["suggestion"] + ("" if not view["warnings"] else " Note: " + " ".join(view["warnings"]))
+    fig.suptitle("\n".join(textwrap.wrap(text, 150)), fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def diagnosis_assistant_widget(
+    model,
+    images,
+    y_true,
+    y_prob,
+    temperature: float = 1.0,
+    threshold: float = 0.5,
+    prevalence: float = 0.05,
+    n_samples: int = 50,
+):
+    """The capstone app (ipywidgets): pick a test case or upload a PNG/DICOM, move threshold and prevalence.
+
+    ``images`` (N, 28, 28) uint8 test images with labels ``y_true`` and calibrated probabilities ``y_prob``.
+    Every redraw calls :func:`diagnosis_assistant_view` (the tested callback) and
+    :func:`diagnosis_assistant_figure`. Returns the ``ipywidgets.VBox``.
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    images = np.asarray(images)
+    if images.ndim != 3 or images.shape[1:] != (28, 28) or images.dtype != np.uint8:
+        raise ValueError(f"images must be uint8 (N, 28, 28) test images, got {images.dtype} {images.shape}.")
+    labels = np.asarray(y_true).ravel()
+    options = [(f"test #{i} (label {'pneumonia' if labels[i] else 'normal'})", i) for i in range(len(images))]
+    case = widgets.Dropdown(options=options, value=0, description="test case")
+    upload = widgets.FileUpload(accept=".png,.jpg,.jpeg,.dcm,.dicom", multiple=False, description="own file")
+    use_upload = widgets.Checkbox(value=False, description="analyse the uploaded file")
+    thr = widgets.FloatSlider(
+        value=threshold, min=0.01, max=0.99, step=0.01, description="threshold", continuous_update=False
+    )
+    prev = widgets.FloatLogSlider(
+        value=prevalence,
+        base=10,
+        min=-3,
+        max=-0.05,
+        step=0.05,
+        description="prevalence",
+        continuous_update=False,
+        readout_format=".3f",
+    )
+    out = widgets.Output()
+
+    def redraw(*_):
+        if use_upload.value and upload.value:
+            source = upload.value[0]
+        elif use_upload.value:
+            source = None
+        else:
+            source = images[case.value]
+        with out:
+            out.clear_output(wait=True)
+            if source is None:
+                print("Upload a PNG, JPEG or DICOM file first (button 'own file').")
+                return
+            view = diagnosis_assistant_view(
+                model, source, thr.value, prev.value, labels, y_prob, temperature=temperature, n_samples=n_samples
+            )
+            diagnosis_assistant_figure(view, labels, y_prob)
+            plt.show()
+
+    for w in (case, upload, use_upload, thr, prev):
+        w.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([widgets.HBox([case, upload, use_upload]), widgets.HBox([thr, prev]), out])
+
+
+def triage_figure(y_true, y_prob, k: int):
+    """The triage view: positives found among the top-k ranked cases, against random order and a perfect ranking."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from medtutor.app import triage
+
+    t = triage(y_prob, y_true, k)
+    n = len(t["order"])
+    ranks = np.arange(1, n + 1)
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    ax.plot(ranks, t["found_curve"], label="model ranking")
+    ax.plot(ranks, ranks * t["total_positives"] / n, ":", label="random order")
+    ax.plot(ranks, np.minimum(ranks, t["total_positives"]), "--", color="tab:gray", label="perfect ranking")
+    ax.axvline(k, color="k", lw=0.8)
+    ax.set_xlabel("cases read, most suspicious first")
+    ax.set_ylabel("pneumonia cases found")
+    ax.set_title(
+        f"top {k}: {t['found']} of {t['total_positives']} positives found "
+        f"(random order: {t['random_expected']:.0f} expected)",
+        fontsize=9,
+    )
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def triage_widget(y_true, y_prob, k: int = 50):
+    """A slider over k for :func:`triage_figure` (the tested :func:`medtutor.app.triage` does the work)."""
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    n = len(np.asarray(y_true).ravel())
+    slider = widgets.IntSlider(value=k, min=1, max=n, step=1, description="top k", continuous_update=False)
+    out = widgets.Output()
+
+    def redraw(*_):
+        with out:
+            out.clear_output(wait=True)
+            triage_figure(y_true, y_prob, slider.value)
+            plt.show()
+
+    slider.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([slider, out])

@@ -223,3 +223,51 @@ def test_analyse_case(model, images):
     res = app.analyse_case(model, images[0], temperature=1.0, threshold=0.5, n_samples=10)
     assert res["heatmap"].shape == (28, 28) and res["image"].shape == (28, 28)
     assert app.NOTICE in res["suggestion"] and 0 <= res["prob"] <= 1
+
+
+# --------------------------------------------------------------------------- widget callbacks (medtutor.widgets)
+def test_diagnosis_assistant_view_and_figure(model, images):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from medtutor import widgets
+
+    y = np.array([0, 1, 0, 1])
+    p = np.array([0.2, 0.7, 0.4, 0.9])
+    view = widgets.diagnosis_assistant_view(model, images[0], 0.5, 0.05, y, p, n_samples=5)
+    assert view["error"] is None and view["heatmap"].shape == (28, 28)
+    assert view["op"]["prevalence"] == 0.05 and app.NOTICE in view["suggestion"]
+    fig = widgets.diagnosis_assistant_figure(view, y, p)
+    assert len(fig.axes) == 4
+    plt.close(fig)
+    png = widgets.diagnosis_assistant_view(model, _png_bytes(_gradient()), 0.5, 0.05, y, p, n_samples=5)
+    assert png["error"] is None and png["warnings"]
+    bad = widgets.diagnosis_assistant_view(model, b"not an image at all", 0.5, 0.05, y, p)
+    assert "neither an image" in bad["error"]
+    fig = widgets.diagnosis_assistant_figure(bad, y, p)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="threshold"):
+        widgets.diagnosis_assistant_view(model, images[0], 2.0, 0.05, y, p)
+
+
+def test_triage_figure_and_widgets_build(model, images):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from medtutor import widgets
+
+    y = np.array([0, 1, 0, 1])
+    p = np.array([0.2, 0.7, 0.4, 0.9])
+    fig = widgets.triage_figure(y, p, 2)
+    assert "2 of 2" in fig.axes[0].get_title()
+    plt.close(fig)
+    box = widgets.diagnosis_assistant_widget(model, images, y, p, n_samples=3)
+    assert box.children
+    assert widgets.triage_widget(y, p, k=2).children
+    plt.close("all")
+    with pytest.raises(ValueError, match="uint8"):
+        widgets.diagnosis_assistant_widget(model, images.astype(float), y, p)
