@@ -59,11 +59,12 @@ def environment(keras: bool = False) -> dict[str, Any]:
     return info
 
 
-def setup(seed: int = 42, keras: bool = False, quiet: bool = False) -> dict[str, Any]:
+def setup(seed: int = 42, keras: bool = False, quiet: bool = False) -> None:
     """First call of every notebook: check the environment, print it, seed every generator.
 
     ``keras=True`` also imports TensorFlow/Keras (about 5 s and 0.7 GB) quietly and seeds it with
-    ``keras.utils.set_random_seed`` so that CPU training reproduces run to run.
+    ``keras.utils.set_random_seed`` so that CPU training reproduces run to run. Returns nothing (so the
+    environment is not echoed twice in a notebook); :func:`environment` returns the same facts as a dict.
     """
     if sys.version_info < MIN_PYTHON:
         raise RuntimeError(
@@ -92,4 +93,3 @@ def setup(seed: int = 42, keras: bool = False, quiet: bool = False) -> dict[str,
     if not quiet:
         width = max(len(k) for k in info)
         print("\n".join(f"{k:<{width}} : {v}" for k, v in info.items()))
-    return info

@@ -1,0 +1,31 @@
+"""medtutor.setup: prints the environment, seeds generators, refuses bad seeds."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+import medtutor
+
+
+def test_setup_prints_and_seeds(capsys):
+    assert medtutor.setup(seed=7) is None
+    out = capsys.readouterr().out
+    assert "python" in out and "MEDTUTOR_DATA_DIR" in out and "seed" in out
+    a = (random.random(), np.random.rand())
+    medtutor.setup(seed=7, quiet=True)
+    assert (random.random(), np.random.rand()) == a
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "42"])
+def test_setup_refuses_bad_seed(seed):
+    with pytest.raises(ValueError, match="seed"):
+        medtutor.setup(seed=seed)
+
+
+def test_environment_keys():
+    env = medtutor.environment()
+    assert {"python", "numpy", "cores", "cache"} <= set(env)
