@@ -125,15 +125,16 @@ def _raster_pixels(raw: bytes, name: str) -> np.ndarray:
         raise AppInputError(f"{name} holds {img.n_frames} frames; upload a single still image.")
     if img.mode in ("I", "I;16", "I;16B", "F"):
         return np.asarray(img, dtype=np.float32)
-    return np.asarray(img.convert("L"), dtype=np.float32)
+    return np.asarray(img.convert("L"), dtype=np.uint8)
 
 
 def load_image(source: Any, name: str | None = None) -> tuple[np.ndarray, dict[str, Any]]:
     """Load one user image as the model's input: a 28x28 uint8 array, plus an ``info`` dict.
 
     ``source`` is a path, raw bytes, or an ipywidgets FileUpload item. PNG/JPEG and DICOM (detected by
-    content, not by file name) are accepted. The image is scaled to 0-255 by its own range, cropped to
-    its central square and resized with anti-aliasing. Anything unusable raises :class:`AppInputError`
+    content, not by file name) are accepted. 8-bit images keep their grey levels (as PneumoniaMNIST's
+    did); other data (DICOM, 16-bit PNG) is mapped to 0-255 by its own range. The image is then cropped
+    to its central square and resized with anti-aliasing. Anything unusable raises :class:`AppInputError`
     with a message meant for the user (not a traceback): not an image, DICOM without pixels, a volume,
     an image smaller than 28x28, a strip, a blank image.
     """
@@ -150,6 +151,7 @@ def load_image(source: Any, name: str | None = None) -> tuple[np.ndarray, dict[s
     else:
         info["format"] = "image"
         pixels = _raster_pixels(raw, name)
+    eight_bit = pixels.dtype == np.uint8
     pixels = np.asarray(pixels, dtype=np.float32)
     if pixels.ndim == 3 and pixels.shape[-1] in (3, 4):  # RGB(A) DICOM: luminance, drop alpha
         pixels = pixels[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
@@ -173,7 +175,7 @@ def load_image(source: Any, name: str | None = None) -> tuple[np.ndarray, dict[s
     lo, hi = float(pixels.min()), float(pixels.max())
     if hi <= lo:
         raise AppInputError(f"{name} is blank (every pixel has the same value): nothing to analyse.")
-    scaled = (pixels - lo) / (hi - lo) * 255.0
+    scaled = pixels if eight_bit else (pixels - lo) / (hi - lo) * 255.0
     side = min(h, w)
     small = resize(center_crop(scaled, side), IMAGE_SIZE)
     info["warnings"].append("Outside the test set there is no ground truth: the model may be far from its data.")

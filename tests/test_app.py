@@ -70,6 +70,15 @@ def test_rgb_png_and_16bit_png():
     assert img16.shape == (28, 28) and img16.max() > 200
 
 
+def test_8bit_keeps_grey_levels_16bit_is_stretched():
+    arr = np.full((56, 56), 50, np.uint8)
+    arr[:, 28:] = 150
+    img, _ = app.load_image(_png_bytes(arr))
+    assert img.min() == 50 and img.max() == 150  # like PneumoniaMNIST: no per-image stretching
+    img16, _ = app.load_image(_png_bytes(arr.astype(np.uint16) * 100))
+    assert img16.min() == 0 and img16.max() == 255
+
+
 def test_non_square_is_center_cropped():
     arr = np.zeros((40, 60), np.uint8)
     arr[:, 10:50] = 200
