@@ -1,0 +1,625 @@
+"""Heart sounds (PhysioNet/CinC 2016 phonocardiograms): reading, signal processing, a window model, a CLI.
+
+Notebook 11 teaches every step below by hand first; this module is the same pipeline, reusable from the
+``medtutor heart train|evaluate`` command and from later notebooks:
+
+1. :func:`read_recording` / :func:`read_folder` - WAV files plus labels from the WFDB ``.hea`` header
+   (last line ``# Normal`` / ``# Abnormal``) or ``REFERENCE.csv`` (``record,-1|1``).
+2. :func:`bandpass` (25-400 Hz, where S1, S2 and most murmurs live) and :func:`normalize`.
+3. :func:`power_frames` - a short-time power spectrum at 50 frames/s; :func:`envelope` (log energy),
+   :func:`heart_cycle` (cycle and systole durations from the envelope's autocorrelation) and
+   :func:`segment_states` (S1 / systole / S2 / diastole labels per frame).
+4. :func:`window_features` - one feature vector per fixed-length window (MFCC-like, band energies,
+   spectral shape, heart-cycle timing, state-wise energy ratios).
+5. :func:`build_model` / :func:`train_model` - a small Keras MLP on window features; a recording's
+   probability is the mean over its windows (:func:`predict_recordings`).
+
+Keras is imported inside functions only, so ``import medtutor.heart`` stays light.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "BAND",
+    "FEATURE_NAMES",
+    "FRAME_RATE",
+    "add_cli",
+    "bandpass",
+    "build_model",
+    "envelope",
+    "evaluate_folder",
+    "heart_cycle",
+    "load_or_train_model",
+    "log_mel",
+    "macc_scores",
+    "mel_filterbank",
+    "normalize",
+    "power_frames",
+    "predict_recordings",
+    "read_folder",
+    "read_label",
+    "read_recording",
+    "recording_features",
+    "segment_states",
+    "train_model",
+    "window_features",
+    "window_probabilities",
+]
+
+FS = 2000  # PhysioNet 2016 sampling rate (Hz)
+BAND = (25.0, 400.0)  # band-pass edges (Hz): heart sounds and most murmurs
+N_FFT = 128  # 64 ms analysis frames at 2 kHz
+HOP = 40  # 20 ms hop at 2 kHz -> 50 frames per second
+FRAME_RATE = FS / HOP
+N_MELS = 24
+N_MFCC = 13
+WINDOW_S = 5.0  # fixed-length windows (s)
+HOP_S = 2.5  # windows overlap by half
+ENERGY_BANDS = [(25, 45), (45, 80), (80, 150), (150, 250), (250, 400), (400, 1000)]
+STATES = ["S1", "systole", "S2", "diastole"]
+MODEL_FILE = "pcg_window_mlp.keras"
+
+
+def _feature_names() -> list[str]:
+    names = [f"mfcc{i}_mean" for i in range(N_MFCC)] + [f"mfcc{i}_std" for i in range(N_MFCC)]
+    bands = [f"{a}-{b}Hz" for a, b in ENERGY_BANDS]
+    names += [f"share_{b}_mean" for b in bands] + [f"share_{b}_std" for b in bands]
+    names += ["centroid_mean", "centroid_std", "flatness_mean", "flatness_std"]
+    names += [f"log_energy_p{p}_minus_median" for p in (5, 25, 50, 75, 95)]
+    names += ["cycle_s", "systole_s", "autocorr_cycle", "autocorr_systole", "systole_fraction", "segmented_fraction"]
+    for a, b in (("systole", "S1"), ("diastole", "S2"), ("systole", "diastole")):
+        names += [f"{a}_minus_{b}_{band}" for band in bands]
+    return names
+
+
+FEATURE_NAMES: list[str] = _feature_names()
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_recording(path_wav: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
+    """Read a PhysioNet WAV: ``(signal float32 in [-1, 1], fs)``. Why: every model sees the same scale."""
+    from scipy.io import wavfile
+
+    path = Path(path_wav)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist: pass the path of a .wav recording.")
+    try:
+        fs, raw = wavfile.read(path)
+    except ValueError as err:
+        raise ValueError(f"{path} is not a readable WAV file ({err}); PhysioNet recordings are 16-bit WAV.") from err
+    if raw.ndim != 1:
+        raise ValueError(f"{path} has {raw.shape[1]} channels; heart-sound recordings are mono (one channel).")
+    if raw.dtype == np.int16:
+        sig = raw.astype(np.float32) / 32768.0
+    elif np.issubdtype(raw.dtype, np.floating):
+        sig = raw.astype(np.float32)
+    else:
+        raise ValueError(f"{path} holds {raw.dtype} samples; convert it to 16-bit PCM WAV.")
+    return sig, int(fs)
+
+
+def read_label(path_hea: str | os.PathLike[str]) -> int:
+    """Label from a WFDB header's last line: ``# Abnormal`` -> 1, ``# Normal`` -> 0."""
+    path = Path(path_hea)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist: pass the .hea header next to the .wav file.")
+    lines = [ln.strip() for ln in path.read_text(errors="replace").splitlines() if ln.strip()]
+    last = lines[-1].lstrip("#").strip().lower() if lines else ""
+    if last not in ("normal", "abnormal"):
+        raise ValueError(f"{path}: last line must be '# Normal' or '# Abnormal' (PhysioNet 2016), got {last!r}.")
+    return int(last == "abnormal")
+
+
+def _reference(folder: Path) -> dict[str, int]:
+    labels = {}
+    with open(folder / "REFERENCE.csv", newline="") as fh:
+        for row in csv.reader(fh):
+            if len(row) >= 2 and row[1].strip() in ("-1", "1"):
+                labels[row[0].strip()] = int(row[1].strip() == "1")
+    return labels
+
+
+def read_folder(
+    folder: str | os.PathLike[str], sites: list[str] | str | None = None
+) -> tuple[list[str], list[np.ndarray], np.ndarray, int]:
+    """Read a PhysioNet-format folder: ``(records, signals, labels, fs)``; labels 1 abnormal, 0 normal.
+
+    ``folder`` holds ``<rec>.wav`` with ``<rec>.hea`` headers or a ``REFERENCE.csv``; or it holds
+    ``training-<site>/`` sub-folders (then ``sites``, e.g. ``"abcd"``, chooses them; default: all).
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder} is not a folder: pass a PhysioNet-format folder (WAV + .hea).")
+    subs = sorted(p for p in folder.glob("training-*") if p.is_dir())
+    if subs:
+        wanted = set(sites) if sites else {p.name[len("training-") :] for p in subs}
+        chosen = [p for p in subs if p.name[len("training-") :] in wanted]
+        missing = wanted - {p.name[len("training-") :] for p in chosen}
+        if missing:
+            raise FileNotFoundError(f"{folder} has no training-{sorted(missing)[0]}/; sites present: {subs}.")
+        out: tuple[list[str], list[np.ndarray], list[int]] = ([], [], [])
+        fs = FS
+        for sub in chosen:
+            r, s, y, fs = read_folder(sub)
+            out[0].extend(r), out[1].extend(s), out[2].extend(y.tolist())
+        return out[0], out[1], np.asarray(out[2], dtype=np.int64), fs
+    wavs = sorted(folder.glob("*.wav"))
+    if not wavs:
+        raise FileNotFoundError(f"{folder} has no .wav files: pass a PhysioNet-format folder (WAV + .hea).")
+    ref = _reference(folder) if (folder / "REFERENCE.csv").is_file() else {}
+    records, signals, labels, rates = [], [], [], set()
+    for wav in wavs:
+        rec = wav.stem
+        if rec in ref:
+            label = ref[rec]
+        elif wav.with_suffix(".hea").is_file():
+            label = read_label(wav.with_suffix(".hea"))
+        else:
+            raise FileNotFoundError(f"{wav.name} has no label: add {rec}.hea or a REFERENCE.csv row '{rec},-1|1'.")
+        sig, fs = read_recording(wav)
+        records.append(rec), signals.append(sig), labels.append(label), rates.add(fs)
+    if len(rates) != 1:
+        raise ValueError(f"{folder}: recordings have different sampling rates {sorted(rates)}; resample them first.")
+    return records, signals, np.asarray(labels, dtype=np.int64), rates.pop()
+
+
+# --------------------------------------------------------------------------- signal processing
+
+
+def _check_signal(x: Any, min_len: int = N_FFT) -> np.ndarray:
+    sig = np.asarray(x)
+    if sig.ndim != 1:
+        raise ValueError(f"signal must be 1-D (T,), got shape {sig.shape}; pass one recording at a time.")
+    if not np.issubdtype(sig.dtype, np.floating):
+        raise TypeError(f"signal must be float (got {sig.dtype}); use read_recording() or x / 32768.0.")
+    if not np.all(np.isfinite(sig)):
+        raise ValueError("signal contains NaN or inf; clean or drop the recording first.")
+    if len(sig) < min_len:
+        raise ValueError(f"signal has {len(sig)} samples, need at least {min_len}; the recording is too short.")
+    return sig.astype(np.float32, copy=False)
+
+
+def _check_fs(fs: Any) -> int:
+    if not isinstance(fs, (int, np.integer)) or fs != FS:
+        raise ValueError(f"fs must be {FS} Hz (PhysioNet 2016), got {fs!r}; resample with scipy.signal.resample_poly.")
+    return int(fs)
+
+
+def bandpass(x: np.ndarray, fs: int = FS, low: float = BAND[0], high: float = BAND[1], order: int = 4) -> np.ndarray:
+    """Zero-phase Butterworth band-pass: keeps heart sounds, drops breathing rumble and hiss."""
+    from scipy import signal as sps
+
+    sig = _check_signal(x, min_len=3 * (2 * order + 1))
+    if not 0 < low < high < fs / 2:
+        raise ValueError(f"need 0 < low < high < fs/2 = {fs / 2}, got low={low}, high={high}.")
+    sos = sps.butter(order, [low, high], btype="bandpass", fs=fs, output="sos")
+    return sps.sosfiltfilt(sos, sig).astype(np.float32)
+
+
+def normalize(x: np.ndarray) -> np.ndarray:
+    """Robust scale (10 x median |x| -> 1) and clip at +-10: loudness varies by device, spikes are artefacts."""
+    sig = _check_signal(x, min_len=1)
+    scale = float(np.median(np.abs(sig))) * 10.0
+    if scale <= 0:
+        raise ValueError("signal is silent (median |x| = 0); the recording holds no heart sound.")
+    return np.clip(sig / scale, -10.0, 10.0).astype(np.float32)
+
+
+def power_frames(x: np.ndarray, n_fft: int = N_FFT, hop: int = HOP) -> np.ndarray:
+    """Short-time power spectrum ``(n_frames, n_fft // 2 + 1)``, Hann window; 50 frames/s at the defaults."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    sig = _check_signal(x, min_len=n_fft)
+    frames = sliding_window_view(sig, n_fft)[::hop] * np.hanning(n_fft).astype(np.float32)
+    return (np.abs(np.fft.rfft(frames, axis=1)) ** 2).astype(np.float32)
+
+
+def frame_freqs(n_fft: int = N_FFT, fs: int = FS) -> np.ndarray:
+    """Centre frequency (Hz) of each power_frames column."""
+    return np.fft.rfftfreq(n_fft, 1.0 / fs)
+
+
+def mel_filterbank(n_mels: int = N_MELS, n_fft: int = N_FFT, fs: int = FS, fmin: float = 25, fmax: float = 800):
+    """Triangular filters equally spaced on the mel scale ``(n_mels, n_fft // 2 + 1)``: finer at low pitch."""
+    if not 0 <= fmin < fmax <= fs / 2 or n_mels < 1:
+        raise ValueError(f"need n_mels >= 1 and 0 <= fmin < fmax <= fs/2, got {n_mels}, {fmin}, {fmax}.")
+    mel = np.linspace(2595 * np.log10(1 + fmin / 700), 2595 * np.log10(1 + fmax / 700), n_mels + 2)
+    hz = 700 * (10 ** (mel / 2595) - 1)
+    freqs = frame_freqs(n_fft, fs)
+    fb = np.zeros((n_mels, len(freqs)), np.float32)
+    for i in range(n_mels):
+        lo, c, hi = hz[i : i + 3]
+        fb[i] = np.clip(np.minimum((freqs - lo) / (c - lo), (hi - freqs) / (hi - c)), 0, None)
+    return fb
+
+
+def log_mel(power: np.ndarray) -> np.ndarray:
+    """Log mel energies ``(n_frames, N_MELS)`` of a power_frames array (the ear's, and murmurs', scale)."""
+    p = np.asarray(power, dtype=np.float32)
+    if p.ndim != 2 or p.shape[1] != N_FFT // 2 + 1:
+        raise ValueError(f"power must be (n_frames, {N_FFT // 2 + 1}) from power_frames(), got {p.shape}.")
+    return np.log(p @ mel_filterbank().T + 1e-6).astype(np.float32)
+
+
+def envelope(power: np.ndarray) -> np.ndarray:
+    """Standardised log energy in the 25-400 Hz band per frame, lightly smoothed: S1/S2 are its peaks."""
+    p = np.asarray(power, dtype=np.float32)
+    if p.ndim != 2 or p.shape[1] != N_FFT // 2 + 1 or len(p) < 3:
+        raise ValueError(f"power must be (n_frames >= 3, {N_FFT // 2 + 1}) from power_frames(), got {p.shape}.")
+    f = frame_freqs()
+    e = np.log(p[:, (f >= BAND[0]) & (f < BAND[1])].sum(1) + 1e-9)
+    e = np.convolve(e, np.ones(3) / 3, mode="same")
+    return ((e - e.mean()) / (e.std() + 1e-8)).astype(np.float32)
+
+
+def heart_cycle(env: np.ndarray, frame_rate: float = FRAME_RATE) -> tuple[float, float, float, float]:
+    """``(cycle_s, systole_s, ac_cycle, ac_systole)`` from the envelope's autocorrelation.
+
+    The highest autocorrelation peak at 0.45-2 s lag is one heart cycle (30-133 beats/min); the highest
+    between 0.2 s and half a cycle is S1 -> S2, the systole (Springer et al., 2016). The peak heights say
+    how regular the rhythm is.
+    """
+    e = np.asarray(env, dtype=np.float64)
+    if e.ndim != 1 or len(e) < int(2.0 * frame_rate) + 1:
+        raise ValueError(f"env must be 1-D and longer than 2 s ({int(2 * frame_rate) + 1} frames), got {e.shape}.")
+    n = len(e)
+    spec = np.fft.rfft(e - e.mean(), 2 * n)
+    ac = np.fft.irfft(np.abs(spec) ** 2)[:n]
+    ac = ac / (ac[0] + 1e-12)
+    lo, hi = int(0.45 * frame_rate), int(2.0 * frame_rate)
+    k = lo + int(np.argmax(ac[lo:hi]))
+    lo2 = int(0.2 * frame_rate)
+    hi2 = max(lo2 + 1, k // 2)
+    ks = lo2 + int(np.argmax(ac[lo2:hi2]))
+    return k / frame_rate, ks / frame_rate, float(ac[k]), float(ac[ks])
+
+
+def segment_states(
+    env: np.ndarray, cycle_s: float, systole_s: float, frame_rate: float = FRAME_RATE
+) -> tuple[np.ndarray, np.ndarray]:
+    """Label each frame 0 S1, 1 systole, 2 S2, 3 diastole, -1 unsure; returns ``(states, s1_frames)``.
+
+    Envelope peaks are candidate heart sounds; a peak followed by a gap close to the systole and preceded
+    by a gap close to the diastole is an S1, the next peak its S2 (systole is the shorter, steadier interval).
+    A simplified version of the duration-based segmentation of Springer et al. (2016).
+    """
+    from scipy.signal import find_peaks
+
+    e = np.asarray(env, dtype=np.float64)
+    if e.ndim != 1:
+        raise ValueError(f"env must be 1-D, got shape {e.shape}.")
+    if not 0 < systole_s < cycle_s:
+        raise ValueError(f"need 0 < systole_s < cycle_s, got {systole_s}, {cycle_s}; use heart_cycle().")
+    peaks, _ = find_peaks(e, distance=max(1, int(0.12 * frame_rate)), prominence=0.3)
+    states = -np.ones(len(e), dtype=np.int64)
+    if len(peaks) < 4:
+        return states, np.zeros(0, dtype=np.int64)
+    gaps = np.diff(peaks) / frame_rate
+    dia = cycle_s - systole_s
+    w = int(0.06 * frame_rate)
+    s1 = []
+    for i in range(1, len(peaks) - 2):
+        if abs(gaps[i] - systole_s) < 0.25 * systole_s + 0.04 and abs(gaps[i - 1] - dia) < 0.35 * dia + 0.06:
+            a, b, c = peaks[i], peaks[i + 1], peaks[i + 2]
+            states[max(a - w, 0) : a + w] = 0
+            states[a + w : b - w] = 1
+            states[b - w : b + w] = 2
+            states[b + w : max(c - w, b + w)] = 3
+            s1.append(a)
+    return states, np.asarray(s1, dtype=np.int64)
+
+
+# --------------------------------------------------------------------------- features
+
+
+_BAND_MASKS = np.stack([(frame_freqs() >= a) & (frame_freqs() < b) for a, b in ENERGY_BANDS]).astype(np.float32)
+_DCT: np.ndarray | None = None
+
+
+def _dct_matrix() -> np.ndarray:
+    global _DCT
+    if _DCT is None:
+        from scipy.fft import dct
+
+        _DCT = dct(np.eye(N_MELS), type=2, axis=0, norm="ortho")[:N_MFCC].T.astype(np.float32)
+    return _DCT
+
+
+def _features_from_power(p: np.ndarray) -> np.ndarray:
+    """One feature vector (FEATURE_NAMES order) from the power frames of one window."""
+    freqs = frame_freqs()
+    mfcc = log_mel(p) @ _dct_matrix()
+    env = envelope(p)
+    cyc, sys_, ac_c, ac_s = heart_cycle(env)
+    tot = p.sum(1) + 1e-9
+    share = (p @ _BAND_MASKS.T) / tot[:, None]
+    centroid = (p * freqs).sum(1) / tot / 100.0
+    flat = np.exp(np.mean(np.log(p + 1e-12), 1)) / (p.mean(1) + 1e-12)
+    q = np.percentile(np.log(tot), [5, 25, 50, 75, 95])
+    states, _ = segment_states(env, cyc, sys_)
+    band_log = np.log(p @ _BAND_MASKS.T + 1e-9)
+    per_state = np.zeros((4, len(ENERGY_BANDS)), np.float32)
+    for s in range(4):
+        m = states == s
+        if m.sum() >= 3:
+            per_state[s] = band_log[m].mean(0)
+    rel = [per_state[1] - per_state[0], per_state[3] - per_state[2], per_state[1] - per_state[3]]
+    parts = [
+        mfcc.mean(0),
+        mfcc.std(0),
+        share.mean(0),
+        share.std(0),
+        [centroid.mean(), centroid.std(), flat.mean(), flat.std()],
+        q - q[2],
+        [cyc, sys_, ac_c, ac_s, sys_ / cyc, float((states >= 0).mean())],
+        *rel,
+    ]
+    return np.concatenate([np.ravel(v) for v in parts]).astype(np.float32)
+
+
+def window_features(
+    x: np.ndarray, fs: int = FS, window_s: float = WINDOW_S, hop_s: float = HOP_S
+) -> tuple[np.ndarray, np.ndarray]:
+    """Features of fixed-length windows of one recording: ``(F (n_windows, n_features), start_seconds)``.
+
+    The recording is band-passed, normalised and turned into power frames once; each window is a slice of
+    those frames. A recording shorter than one window gives a single (shorter) window.
+    """
+    feats, starts, _ = _windows(x, fs, window_s, hop_s, False)
+    return feats, starts
+
+
+def _windows(x: np.ndarray, fs: int, window_s: float, hop_s: float, sequences: bool) -> tuple[np.ndarray, ...]:
+    _check_fs(fs)
+    sig = _check_signal(x, min_len=int(2.2 * fs))
+    if not (window_s >= 2.2 and 0 < hop_s <= window_s):
+        raise ValueError(f"need window_s >= 2.2 and 0 < hop_s <= window_s, got {window_s}, {hop_s}.")
+    p = power_frames(normalize(bandpass(sig, fs)))
+    win, hop = int(round(window_s * FRAME_RATE)), int(round(hop_s * FRAME_RATE))
+    starts = list(range(0, max(len(p) - win, 0) + 1, hop))
+    feats = np.stack([_features_from_power(p[s : s + win]) for s in starts])
+    seq = None
+    if sequences:  # log-mel at 25 frames/s, zero-padded to the full window length
+        lm = log_mel(p)
+        lm = lm[: len(lm) // 2 * 2].reshape(-1, 2, N_MELS).mean(1)
+        seq = np.zeros((len(starts), win // 2, N_MELS), np.float32)
+        for k, s in enumerate(starts):
+            part = lm[s // 2 : s // 2 + win // 2]
+            seq[k, : len(part)] = part
+    return feats, np.asarray(starts, dtype=np.float64) / FRAME_RATE, seq
+
+
+def recording_features(signals: list[np.ndarray], fs: int = FS, sequences: bool = False) -> tuple[np.ndarray, ...]:
+    """Window features of many recordings: ``(F, group)`` with ``group[i]`` = the recording of window i.
+
+    ``sequences=True`` adds a third array: each window's log-mel frames at 25 frames/s
+    ``(n_windows, 125, N_MELS)``, the input of a sequence model (Conv1D + GRU).
+    """
+    if isinstance(signals, np.ndarray) and signals.ndim == 1:
+        raise ValueError("signals must be a list of recordings; wrap a single recording as [x].")
+    if len(signals) == 0:
+        raise ValueError("signals is empty: pass at least one recording.")
+    feats, groups, seqs = [], [], []
+    for i, x in enumerate(signals):
+        f, _, seq = _windows(x, fs, WINDOW_S, HOP_S, sequences)
+        feats.append(f)
+        seqs.append(seq)
+        groups.append(np.full(len(f), i, dtype=np.int64))
+    out = (np.concatenate(feats), np.concatenate(groups))
+    return (*out, np.concatenate(seqs)) if sequences else out
+
+
+# --------------------------------------------------------------------------- model
+
+
+def macc_scores(y_true: Any, y_pred: Any) -> dict[str, float]:
+    """Challenge score: ``{"se", "sp", "macc"}`` with MAcc = (sensitivity + specificity) / 2."""
+    y = np.asarray(y_true)
+    p = np.asarray(y_pred)
+    if y.shape != p.shape or y.ndim != 1:
+        raise ValueError(f"y_true and y_pred must be 1-D of the same length, got {y.shape} and {p.shape}.")
+    if not (np.isin(y, (0, 1)).all() and np.isin(p, (0, 1)).all()):
+        raise ValueError("y_true and y_pred must hold 0/1 labels (threshold probabilities first).")
+    if y.min() == y.max():
+        raise ValueError("y_true holds one class only: sensitivity and specificity both need both classes.")
+    se = float(((p == 1) & (y == 1)).sum() / (y == 1).sum())
+    sp = float(((p == 0) & (y == 0)).sum() / (y == 0).sum())
+    return {"se": se, "sp": sp, "macc": (se + sp) / 2}
+
+
+def build_model(features: np.ndarray, seed: int = 0, hidden: int = 64, dropout: float = 0.3) -> Any:
+    """A small MLP for window features; its first layer standardises with the training windows' statistics."""
+    import keras
+
+    f = np.asarray(features, dtype=np.float32)
+    if f.ndim != 2 or f.shape[1] != len(FEATURE_NAMES):
+        raise ValueError(
+            f"features must be (n_windows, {len(FEATURE_NAMES)}) from recording_features(), got {f.shape}."
+        )
+    keras.utils.set_random_seed(seed)
+    norm = keras.layers.Normalization(name="standardize")
+    norm.adapt(f)
+    inp = keras.Input((f.shape[1],), name="features")
+    z = norm(inp)
+    z = keras.layers.Dense(hidden, activation="relu")(z)
+    z = keras.layers.Dropout(dropout)(z)
+    z = keras.layers.Dense(hidden // 2, activation="relu")(z)
+    out = keras.layers.Dense(1, activation="sigmoid", name="prob")(z)
+    model = keras.Model(inp, out, name=f"pcg_window_mlp_{len(FEATURE_NAMES)}")
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="binary_crossentropy")
+    return model
+
+
+def _window_weights(y_win: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Each recording weighs 1 in total (long ones do not dominate), each class half the total."""
+    counts = np.bincount(group)
+    w = 1.0 / counts[group]
+    for c in (0, 1):
+        m = y_win == c
+        w[m] *= 0.5 / w[m].sum()
+    return (w * len(w)).astype(np.float32)
+
+
+def train_model(
+    signals: list[np.ndarray],
+    labels: Any,
+    fs: int = FS,
+    epochs: int = 40,
+    seed: int = 0,
+    verbose: bool = False,
+    features: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Any:
+    """Train the window MLP on recordings (every window carries its recording's label); returns the model.
+
+    ``features`` = a ``recording_features(signals)`` result, to skip recomputing it.
+    """
+    y = np.asarray(labels)
+    if y.ndim != 1 or len(y) != len(signals):
+        raise ValueError(f"labels must be 1-D with one label per recording ({len(signals)}), got shape {y.shape}.")
+    if not np.isin(y, (0, 1)).all() or y.min() == y.max():
+        raise ValueError("labels must be 0 (normal) / 1 (abnormal) and contain both classes.")
+    feats, group = features if features is not None else recording_features(signals, fs)
+    y_win = y[group].astype(np.float32)
+    model = build_model(feats, seed=seed)
+    model.fit(
+        feats, y_win, sample_weight=_window_weights(y_win, group), epochs=epochs, batch_size=256, verbose=int(verbose)
+    )
+    return model
+
+
+def _check_model(model: Any) -> None:
+    shape = getattr(model, "input_shape", None)
+    if shape is None or tuple(shape)[-1] != len(FEATURE_NAMES):
+        raise ValueError(
+            f"model expects input {shape}, but heart features have {len(FEATURE_NAMES)} values: "
+            "retrain it with `medtutor heart train` (the feature set changed)."
+        )
+
+
+def predict_recordings(
+    model: Any, signals: list[np.ndarray], fs: int = FS, features: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
+    """Probability of "abnormal" per recording = mean of its windows' probabilities."""
+    _check_model(model)
+    feats, group = features if features is not None else recording_features(signals, fs)
+    p_win = np.asarray(model.predict(feats, batch_size=512, verbose=0)).reshape(-1)
+    return (np.bincount(group, p_win, minlength=len(signals)) / np.bincount(group, minlength=len(signals))).astype(
+        np.float32
+    )
+
+
+def window_probabilities(model: Any, x: np.ndarray, fs: int = FS) -> tuple[np.ndarray, np.ndarray]:
+    """Time-wise view of one recording: ``(start_seconds, p_abnormal)`` of each window (which moments drive it)."""
+    _check_model(model)
+    feats, starts = window_features(x, fs)
+    return starts, np.asarray(model.predict(feats, verbose=0)).reshape(-1)
+
+
+def _save_atomic(model: Any, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".keras", dir=path.parent)
+    os.close(fd)
+    try:
+        model.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
+def _load(path: Path) -> Any:
+    import keras
+
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist: train one with `medtutor heart train --out {path}`.")
+    try:
+        model = keras.models.load_model(path)
+    except Exception as err:
+        raise ValueError(f"{path} is not a readable Keras model ({err}); retrain with `medtutor heart train`.") from err
+    _check_model(model)
+    return model
+
+
+def load_or_train_model(sites: str = "abcd", epochs: int = 40, seed: int = 0, verbose: bool = True) -> Any:
+    """The window MLP trained on all recordings of ``sites``, cached in ``cache_dir()/models``.
+
+    Loads the cached file when it is valid, otherwise trains (about a minute on one core) and saves it
+    atomically. Use it for demos; for an honest score, evaluate on recordings it never saw.
+    """
+    from medtutor import data
+
+    path = data.cache_dir() / "models" / f"pcg_window_mlp_{''.join(sorted(sites))}.keras"
+    if path.is_file():
+        try:
+            model = _load(path)
+            if verbose:
+                print(f"loaded {path}")
+            return model
+        except ValueError:
+            pass
+    _, signals, labels, fs = read_folder(data.dataset_dir("physionet2016", sites=sites), sites=sites)
+    model = train_model(signals, labels, fs, epochs=epochs, seed=seed)
+    _save_atomic(model, path)
+    if verbose:
+        print(f"trained on {len(signals)} recordings of sites {sites}; saved {path}")
+    return model
+
+
+def evaluate_folder(model: Any, folder: str | os.PathLike[str], threshold: float = 0.5) -> dict[str, Any]:
+    """Se, Sp, MAcc of ``model`` on a PhysioNet-format folder (recording-level, probability >= threshold)."""
+    records, signals, labels, fs = read_folder(folder)
+    prob = predict_recordings(model, signals, fs)
+    scores = macc_scores(labels, (prob >= threshold).astype(np.int64))
+    return {**scores, "n": len(records), "n_abnormal": int(labels.sum()), "prob": prob, "records": records}
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    sites = "".join(args.sites) if args.sites else None
+    if not str(args.out).endswith(".keras"):
+        raise SystemExit(f"--out must end with .keras (Keras' model format), got {args.out!r}.")
+    records, signals, labels, fs = read_folder(args.data, sites=sites)
+    print(f"training on {len(records)} recordings ({int(labels.sum())} abnormal) from {args.data}")
+    model = train_model(signals, labels, fs, epochs=args.epochs, seed=args.seed)
+    out = _save_atomic(model, Path(args.out))
+    print(f"saved {out}")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    model = _load(Path(args.model))
+    res = evaluate_folder(model, args.folder)
+    print(f"recordings: {res['n']} ({res['n_abnormal']} abnormal)")
+    print(f"Se={res['se']:.4f}")
+    print(f"Sp={res['sp']:.4f}")
+    print(f"MAcc={res['macc']:.4f}")
+    return 0
+
+
+def add_cli(subparsers: Any) -> None:
+    """Register ``train`` and ``evaluate`` on the ``medtutor heart`` argparse subparsers."""
+    p = subparsers.add_parser("train", help="train the heart-sound window model on PhysioNet-format data")
+    p.add_argument("--data", required=True, help="folder with training-<site>/ sub-folders, or one site's folder")
+    p.add_argument("--sites", nargs="+", help="sites to use, e.g. a b c d (default: all present)")
+    p.add_argument("--out", required=True, help="where to write the model (.keras)")
+    p.add_argument("--epochs", type=int, default=40, help="training epochs (default 40)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.set_defaults(func=_cmd_train)
+    p = subparsers.add_parser("evaluate", help="Se, Sp and MAcc of a model on a PhysioNet-format folder")
+    p.add_argument("--model", required=True, help="a model written by `medtutor heart train`")
+    p.add_argument("--folder", required=True, help="a folder of WAV + .hea files (or REFERENCE.csv)")
+    p.set_defaults(func=_cmd_evaluate)
