@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -589,20 +590,27 @@ def evaluate_folder(model: Any, folder: str | os.PathLike[str], threshold: float
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    sites = "".join(args.sites) if args.sites else None
     if not str(args.out).endswith(".keras"):
-        raise SystemExit(f"--out must end with .keras (Keras' model format), got {args.out!r}.")
-    records, signals, labels, fs = read_folder(args.data, sites=sites)
-    print(f"training on {len(records)} recordings ({int(labels.sum())} abnormal) from {args.data}")
-    model = train_model(signals, labels, fs, epochs=args.epochs, seed=args.seed)
-    out = _save_atomic(model, Path(args.out))
-    print(f"saved {out}")
+        print(f"error: --out must end with .keras (Keras' model format), got {args.out!r}.", file=sys.stderr)
+        return 2
+    try:
+        records, signals, labels, fs = read_folder(args.data, sites="".join(args.sites) if args.sites else None)
+        print(f"training on {len(records)} recordings ({int(labels.sum())} abnormal) from {args.data}")
+        model = train_model(signals, labels, fs, epochs=args.epochs, seed=args.seed)
+    except (FileNotFoundError, ValueError, TypeError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"saved {_save_atomic(model, Path(args.out))}")
     return 0
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    model = _load(Path(args.model))
-    res = evaluate_folder(model, args.folder)
+    try:
+        model = _load(Path(args.model))
+        res = evaluate_folder(model, args.folder)
+    except (FileNotFoundError, ValueError, TypeError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     print(f"recordings: {res['n']} ({res['n_abnormal']} abnormal)")
     print(f"Se={res['se']:.4f}")
     print(f"Sp={res['sp']:.4f}")

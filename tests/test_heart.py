@@ -1,0 +1,300 @@
+"""medtutor.heart: reading PhysioNet folders, signal processing, window features, the model and the CLI."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.io import wavfile
+
+from medtutor import heart, synthetic
+
+_SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+PHYSIONET = Path(os.environ.get("MEDTUTOR_DATA_DIR") or _SHARED) / "physionet2016"
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    """A small synthetic PhysioNet-format folder (WAV + .hea + REFERENCE.csv)."""
+    return synthetic.write_physionet_folder(tmp_path_factory.mktemp("pcg") / "training-s", n_records=12, seed=3)
+
+
+@pytest.fixture(scope="module")
+def recording(folder) -> np.ndarray:
+    return heart.read_recording(folder / "s0001.wav")[0]
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def test_read_recording_scales_to_unit_range(folder):
+    x, fs = heart.read_recording(folder / "s0001.wav")
+    assert fs == 2000 and x.dtype == np.float32 and x.ndim == 1
+    assert np.abs(x).max() <= 1.0
+    _, raw = wavfile.read(folder / "s0001.wav")
+    assert np.allclose(x, raw / 32768.0)
+
+
+def test_read_recording_bad_inputs(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        heart.read_recording(tmp_path / "missing.wav")
+    (tmp_path / "text.wav").write_text("not audio")
+    with pytest.raises(ValueError, match="not a readable WAV"):
+        heart.read_recording(tmp_path / "text.wav")
+    wavfile.write(tmp_path / "stereo.wav", 2000, np.zeros((100, 2), np.int16))
+    with pytest.raises(ValueError, match="mono"):
+        heart.read_recording(tmp_path / "stereo.wav")
+    wavfile.write(tmp_path / "int32.wav", 2000, np.zeros(100, np.int32))
+    with pytest.raises(ValueError, match="16-bit"):
+        heart.read_recording(tmp_path / "int32.wav")
+
+
+def test_read_label(tmp_path, folder):
+    hea = tmp_path / "r.hea"
+    hea.write_bytes(b"r 1 2000 10\r\nr.wav 16+44 1 16 0 0 0 0 PCG\r\n# Abnormal\r\n")
+    assert heart.read_label(hea) == 1
+    hea.write_text("r 1 2000 10\n# Normal\n")
+    assert heart.read_label(hea) == 0
+    hea.write_text("r 1 2000 10\n# Unsure\n")
+    with pytest.raises(ValueError, match="# Normal"):
+        heart.read_label(hea)
+    with pytest.raises(FileNotFoundError, match=".hea header"):
+        heart.read_label(tmp_path / "none.hea")
+
+
+def test_read_folder_reference_and_headers_agree(folder, tmp_path):
+    records, signals, labels, fs = heart.read_folder(folder)
+    assert len(records) == len(signals) == len(labels) == 12 and fs == 2000
+    assert labels.dtype == np.int64 and set(labels) <= {0, 1}
+    from_headers = [heart.read_label(folder / f"{r}.hea") for r in records]
+    assert list(labels) == from_headers
+    # a copy without REFERENCE.csv reads its labels from the headers
+    copy = tmp_path / "no_ref"
+    copy.mkdir()
+    for f in folder.iterdir():
+        if f.suffix in (".wav", ".hea"):
+            (copy / f.name).write_bytes(f.read_bytes())
+    assert list(heart.read_folder(copy)[2]) == list(labels)
+
+
+def test_read_folder_of_sites_and_bad_folders(tmp_path):
+    root = tmp_path / "root"
+    synthetic.write_physionet_folder(root / "training-a", n_records=3, seed=1)
+    synthetic.write_physionet_folder(root / "training-b", n_records=2, seed=2)
+    assert len(heart.read_folder(root)[0]) == 5
+    records = heart.read_folder(root, sites="b")[0]
+    assert records == ["b0001", "b0002"]
+    with pytest.raises(FileNotFoundError, match="training-c"):
+        heart.read_folder(root, sites="c")
+    with pytest.raises(FileNotFoundError, match="not a folder"):
+        heart.read_folder(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match="no .wav"):
+        heart.read_folder(tmp_path / "empty")
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    wavfile.write(lone / "x1.wav", 2000, np.zeros(5000, np.int16))
+    with pytest.raises(FileNotFoundError, match="no label"):
+        heart.read_folder(lone)
+
+
+# --------------------------------------------------------------------------- signal processing
+
+
+def test_bandpass_keeps_the_band_and_rejects_the_rest():
+    t = np.arange(8000) / 2000
+    for f, lo, hi in ((100, 0.95, 1.05), (5, 0.0, 0.01), (800, 0.0, 0.05)):
+        out = heart.bandpass(np.sin(2 * np.pi * f * t).astype(np.float32))
+        gain = np.abs(out[2000:-2000]).max()
+        assert lo <= gain <= hi, (f, gain)
+
+
+@pytest.mark.parametrize(
+    "bad, err, match",
+    [
+        (np.zeros((2, 100), np.float32), ValueError, "1-D"),
+        (np.zeros(100, np.int16), TypeError, "float"),
+        (np.array([0.0, np.nan] * 50, np.float32), ValueError, "NaN"),
+        (np.zeros(5, np.float32), ValueError, "too short"),
+    ],
+)
+def test_signal_bad_inputs(bad, err, match):
+    with pytest.raises(err, match=match):
+        heart.bandpass(bad)
+
+
+def test_bandpass_bad_band_and_normalize_silence(recording):
+    with pytest.raises(ValueError, match="fs/2"):
+        heart.bandpass(recording, low=400, high=25)
+    with pytest.raises(ValueError, match="silent"):
+        heart.normalize(np.zeros(100, np.float32))
+    z = heart.normalize(recording)
+    assert np.abs(z).max() <= 10 and np.isclose(np.median(np.abs(z)), 0.1, rtol=1e-3)
+
+
+def test_power_frames_matches_a_hand_fft(recording):
+    p = heart.power_frames(recording)
+    assert p.shape == (1 + (len(recording) - heart.N_FFT) // heart.HOP, heart.N_FFT // 2 + 1)
+    k = 7
+    frame = recording[k * heart.HOP : k * heart.HOP + heart.N_FFT] * np.hanning(heart.N_FFT)
+    assert np.allclose(p[k], np.abs(np.fft.rfft(frame)) ** 2, rtol=1e-4, atol=1e-6)
+    lm = heart.log_mel(p)
+    assert lm.shape == (len(p), heart.N_MELS) and np.isfinite(lm).all()
+    with pytest.raises(ValueError, match="power_frames"):
+        heart.log_mel(p[:, :10])
+    with pytest.raises(ValueError, match="power_frames"):
+        heart.envelope(p[:, :10])
+
+
+def test_mel_filterbank_is_a_partition_in_the_middle():
+    fb = heart.mel_filterbank()
+    assert fb.shape == (heart.N_MELS, heart.N_FFT // 2 + 1) and fb.min() >= 0
+    f = heart.frame_freqs()
+    inner = (f > 150) & (f < 600)
+    assert np.allclose(fb[:, inner].sum(0), 1, atol=0.05)
+    with pytest.raises(ValueError, match="fmin"):
+        heart.mel_filterbank(fmin=900, fmax=800)
+
+
+def test_heart_cycle_and_segmentation_on_a_synthetic_pulse():
+    fr = heart.FRAME_RATE
+    t = np.arange(int(12 * fr)) / fr
+    phase = (t * 75 / 60) % 1.0  # 75 beats/min: cycle 0.8 s, S2 0.3 s after S1
+    env = np.exp(-(((phase - 0.1) / 0.03) ** 2)) + 0.7 * np.exp(-(((phase - 0.475) / 0.03) ** 2))
+    env = ((env - env.mean()) / env.std()).astype(np.float32)
+    cycle, systole, ac_c, _ = heart.heart_cycle(env)
+    assert abs(cycle - 0.8) <= 1 / fr and abs(systole - 0.3) <= 1 / fr and ac_c > 0.9
+    states, s1 = heart.segment_states(env, cycle, systole)
+    assert len(s1) >= 10
+    assert np.all(np.abs(((s1 / fr * 75 / 60) % 1.0) - 0.1) < 0.05)  # every S1 found at the S1 phase
+    assert set(np.unique(states)) == {-1, 0, 1, 2, 3}
+    with pytest.raises(ValueError, match="longer than 2 s"):
+        heart.heart_cycle(env[:50])
+    with pytest.raises(ValueError, match="systole_s < cycle_s"):
+        heart.segment_states(env, 0.3, 0.8)
+
+
+# --------------------------------------------------------------------------- features
+
+
+def test_window_features_shapes_and_checks(recording):
+    feats, starts = heart.window_features(recording, 2000)
+    assert feats.shape == (len(starts), len(heart.FEATURE_NAMES)) and np.isfinite(feats).all()
+    assert starts[0] == 0 and np.allclose(np.diff(starts), heart.HOP_S)
+    with pytest.raises(ValueError, match="2000 Hz"):
+        heart.window_features(recording, 4000)
+    with pytest.raises(ValueError, match="too short"):
+        heart.window_features(recording[:1000], 2000)
+    with pytest.raises(ValueError, match="hop_s"):
+        heart.window_features(recording, 2000, window_s=5, hop_s=6)
+
+
+def test_recording_features_groups_and_sequences(folder):
+    _, signals, _, fs = heart.read_folder(folder)
+    feats, group, seqs = heart.recording_features(signals[:3], fs, sequences=True)
+    assert len(feats) == len(group) == len(seqs) and set(group) == {0, 1, 2}
+    assert seqs.shape[1:] == (int(heart.WINDOW_S * heart.FRAME_RATE) // 2, heart.N_MELS)
+    assert len(heart.recording_features(signals[:1], fs)) == 2
+    with pytest.raises(ValueError, match="list of recordings"):
+        heart.recording_features(signals[0], fs)
+    with pytest.raises(ValueError, match="empty"):
+        heart.recording_features([], fs)
+
+
+def test_macc_scores_matches_sklearn():
+    from sklearn.metrics import balanced_accuracy_score
+
+    rng = np.random.default_rng(0)
+    y, p = rng.integers(0, 2, 50), rng.integers(0, 2, 50)
+    res = heart.macc_scores(y, p)
+    assert np.isclose(res["macc"], balanced_accuracy_score(y, p))
+    assert np.isclose(res["macc"], (res["se"] + res["sp"]) / 2)
+    with pytest.raises(ValueError, match="same length"):
+        heart.macc_scores(y, p[:-1])
+    with pytest.raises(ValueError, match="0/1"):
+        heart.macc_scores(y, p * 0.5)
+    with pytest.raises(ValueError, match="one class"):
+        heart.macc_scores(np.ones(5, int), np.ones(5, int))
+
+
+# --------------------------------------------------------------------------- model and CLI
+
+
+@pytest.fixture(scope="module")
+def trained(folder):
+    _, signals, labels, fs = heart.read_folder(folder)
+    return heart.train_model(signals, labels, fs, epochs=15, seed=0), signals, labels
+
+
+def test_train_and_predict(trained):
+    model, signals, labels = trained
+    p = heart.predict_recordings(model, signals)
+    assert p.shape == (len(signals),) and ((0 <= p) & (p <= 1)).all()
+    starts, p_win = heart.window_probabilities(model, signals[0])
+    assert len(starts) == len(p_win) and np.isclose(p_win.mean(), p[0], atol=1e-5)
+
+
+def test_model_bad_inputs(trained):
+    model, signals, labels = trained
+    with pytest.raises(ValueError, match="one label per recording"):
+        heart.train_model(signals, labels[:-1])
+    with pytest.raises(ValueError, match="both classes"):
+        heart.train_model(signals, np.zeros(len(signals), int))
+    with pytest.raises(ValueError, match="recording_features"):
+        heart.build_model(np.zeros((4, 3), np.float32))
+    import keras
+
+    other = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    with pytest.raises(ValueError, match="retrain"):
+        heart.predict_recordings(other, signals)
+
+
+def test_cli_train_and_evaluate_end_to_end(tmp_path, capsys):
+    from medtutor.cli import main
+
+    root = tmp_path / "data"
+    synthetic.write_physionet_folder(root / "training-a", n_records=8, seed=5)
+    synthetic.write_physionet_folder(root / "training-b", n_records=8, seed=6)
+    new_site = synthetic.write_physionet_folder(tmp_path / "training-z", n_records=6, seed=7)
+    out = tmp_path / "m" / "heart.keras"
+    assert main(["heart", "train", "--data", str(root), "--sites", "a", "b", "--out", str(out), "--epochs", "5"]) == 0
+    assert out.is_file() and "16 recordings" in capsys.readouterr().out
+    assert main(["heart", "evaluate", "--model", str(out), "--folder", str(new_site)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-3].startswith("Se=") and lines[-2].startswith("Sp=")
+    assert re.fullmatch(r"MAcc=[01]\.\d{4}", lines[-1])
+    se, sp = float(lines[-3][3:]), float(lines[-2][3:])
+    assert np.isclose(float(lines[-1][5:]), (se + sp) / 2, atol=1e-4)
+    # clear errors, exit code 2
+    assert main(["heart", "train", "--data", str(root), "--out", str(tmp_path / "m.h5")]) == 2
+    assert ".keras" in capsys.readouterr().err
+    assert main(["heart", "evaluate", "--model", str(tmp_path / "none.keras"), "--folder", str(new_site)]) == 2
+    assert "heart train" in capsys.readouterr().err
+    assert main(["heart", "evaluate", "--model", str(out), "--folder", str(tmp_path / "nowhere")]) == 2
+
+
+def test_load_or_train_model_uses_a_valid_cache(trained, tmp_path, monkeypatch):
+    monkeypatch.setenv("MEDTUTOR_CACHE_DIR", str(tmp_path))
+    model = trained[0]
+    heart._save_atomic(model, tmp_path / "models" / "pcg_window_mlp_abcd.keras")
+    loaded = heart.load_or_train_model(sites="abcd", verbose=False)
+    x = np.zeros((2, len(heart.FEATURE_NAMES)), np.float32)
+    assert np.allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert not list((tmp_path / "models").glob("*.tmp*"))
+
+
+@pytest.mark.skipif(not (PHYSIONET / "training-c" / "REFERENCE.csv").is_file(), reason="real PhysioNet data absent")
+def test_cli_on_real_sites(tmp_path, capsys):
+    """Train on real site d, evaluate on real site c: a site never seen in training."""
+    from medtutor.cli import main
+
+    out = tmp_path / "d.keras"
+    assert main(["heart", "train", "--data", str(PHYSIONET), "--sites", "d", "--out", str(out), "--epochs", "10"]) == 0
+    capsys.readouterr()
+    assert main(["heart", "evaluate", "--model", str(out), "--folder", str(PHYSIONET / "training-c")]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("recordings: 31 (24 abnormal)")
+    assert re.fullmatch(r"MAcc=[01]\.\d{4}", lines[-1])
