@@ -16,6 +16,19 @@ __version__ = "0.1.0"
 __all__ = ["setup", "environment", "__version__"]
 
 MIN_PYTHON = (3, 10)
+_SUBMODULES = {
+    "app", "cli", "course", "data", "exercises", "explain", "fairness", "features", "heart", "imaging",
+    "metrics", "models", "mri", "plots", "preprocess", "report", "shifts", "synthetic", "volumes", "widgets",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    """Import submodules on first use: ``medtutor.exercises.check(...)`` works after ``import medtutor``."""
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"medtutor.{name}")
+    raise AttributeError(f"module 'medtutor' has no attribute {name!r}")
 
 
 def _memory_gb() -> float | None:

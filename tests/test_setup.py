@@ -29,3 +29,14 @@ def test_setup_refuses_bad_seed(seed):
 def test_environment_keys():
     env = medtutor.environment()
     assert {"python", "numpy", "cores", "cache"} <= set(env)
+
+
+def test_submodules_load_lazily():
+    import subprocess
+    import sys
+
+    code = "import sys, medtutor; assert 'medtutor.metrics' not in sys.modules; medtutor.exercises.check; print('ok')"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "ok"
+    with pytest.raises(AttributeError):
+        medtutor.no_such_module  # noqa: B018
