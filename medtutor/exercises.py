@@ -964,6 +964,13 @@ def _check_06_1(answer: Any) -> str | None:
     return None
 
 
+def _bce_unclipped(y: Any, p: Any) -> float:
+    """A known-wrong answer for 06.2: no clipping, so p of exactly 0 or 1 gives an infinite loss."""
+    y, p = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))))
+
+
 def _bce_reference(y: np.ndarray, p: np.ndarray) -> float:
     p = np.clip(p, 1e-7, 1 - 1e-7)
     return float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))))
@@ -976,7 +983,7 @@ def _bce_reference(y: np.ndarray, p: np.ndarray) -> float:
     wrong=[
         lambda y, p: float(np.mean(-(np.asarray(y) * np.log(np.clip(p, 1e-7, 1 - 1e-7))))),
         lambda y, p: float(np.sum(-(np.asarray(y) * np.log(p) + (1 - np.asarray(y)) * np.log(1 - np.asarray(p))))),
-        lambda y, p: float(np.mean(-(np.asarray(y) * np.log(p) + (1 - np.asarray(y)) * np.log(1 - np.asarray(p))))),
+        lambda y, p: _bce_unclipped(y, p),
     ],
 )
 def _check_06_2(answer: Any) -> str | None:
