@@ -121,6 +121,8 @@ def _raster_pixels(raw: bytes, name: str) -> np.ndarray:
         raise AppInputError(
             f"{name} is neither an image (PNG, JPEG) nor a DICOM file: upload a chest X-ray image."
         ) from err
+    except Exception as err:  # e.g. Pillow's DecompressionBombError for absurdly large images
+        raise AppInputError(f"{name} cannot be opened as an image ({type(err).__name__}: {err}).") from err
     if getattr(img, "n_frames", 1) > 1:
         raise AppInputError(f"{name} holds {img.n_frames} frames; upload a single still image.")
     if img.mode in ("I", "I;16", "I;16B", "F"):

@@ -124,6 +124,14 @@ def test_bad_files_give_clear_messages(raw, words):
         app.load_image(raw, name="file")
 
 
+def test_decompression_bomb_is_a_clear_message(monkeypatch):
+    from PIL import Image as PILImage
+
+    monkeypatch.setattr(PILImage, "MAX_IMAGE_PIXELS", 100)  # any image above 2 x 100 pixels is a "bomb"
+    with pytest.raises(app.AppInputError, match="cannot be opened"):
+        app.load_image(_png_bytes(_gradient(64, 64)), name="huge.png")
+
+
 def test_bad_sources(tmp_path):
     with pytest.raises(app.AppInputError, match="No file"):
         app.load_image(tmp_path / "missing.png")
