@@ -205,3 +205,13 @@ def test_load_nifti_folder_bad_folder_csv_and_volumes(tmp_path):
     (tmp_path / "labels.csv").write_text("file,label,mask\nvol.nii.gz,1,small_mask.nii.gz\n")
     with pytest.raises(ValueError, match="mask shape"):
         mri.load_nifti_folder(tmp_path)
+
+
+def test_tissue_maps_are_checksum_verified(monkeypatch):
+    from medtutor import data
+
+    monkeypatch.setattr(data, "md5sum", lambda path: "0" * 32)
+    with pytest.raises(data.ChecksumError, match="reinstall"):
+        mri._nilearn_data_file("mni_icbm152_gm_tal_nlin_sym_09a_converted.nii.gz")
+    with pytest.raises(FileNotFoundError, match="nilearn"):
+        mri._nilearn_data_file("no_such_file.nii.gz")
