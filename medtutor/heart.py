@@ -11,8 +11,10 @@ Notebook 11 teaches every step below by hand first; this module is the same pipe
    :func:`segment_states` (S1 / systole / S2 / diastole labels per frame).
 4. :func:`window_features` - one feature vector per fixed-length window (MFCC-like, band energies,
    spectral shape, heart-cycle timing, state-wise energy ratios).
-5. :func:`build_model` / :func:`train_model` - a small Keras MLP on window features; a recording's
-   probability is the mean over its windows (:func:`predict_recordings`).
+5. :func:`build_model` / :func:`build_sequence_model` / :func:`train_model` - a small Keras MLP on window
+   features, a Conv1D + GRU on the windows' log-mel frames, or the average of both (``kind="ensemble"``, what
+   ``medtutor heart train`` trains); a recording's probability is the mean over its windows
+   (:func:`predict_recordings`).
 
 Keras is imported inside functions only, so ``import medtutor.heart`` stays light.
 """
@@ -36,6 +38,7 @@ __all__ = [
     "add_cli",
     "bandpass",
     "build_model",
+    "build_sequence_model",
     "envelope",
     "evaluate_folder",
     "heart_cycle",
@@ -67,7 +70,6 @@ WINDOW_S = 5.0  # fixed-length windows (s)
 HOP_S = 2.5  # windows overlap by half
 ENERGY_BANDS = [(25, 45), (45, 80), (80, 150), (150, 250), (250, 400), (400, 1000)]
 STATES = ["S1", "systole", "S2", "diastole"]
-MODEL_FILE = "pcg_window_mlp.keras"
 
 
 def _feature_names() -> list[str]:
@@ -472,6 +474,27 @@ def _window_weights(y_win: np.ndarray, group: np.ndarray) -> np.ndarray:
     return (w * len(w)).astype(np.float32)
 
 
+def build_sequence_model(sequences: np.ndarray, seed: int = 0, units: int = 32) -> Any:
+    """Conv1D + GRU on log-mel windows ``(n, steps, N_MELS)``: convolutions find local sound patterns and
+    shorten the sequence 4 times, the GRU reads them in time order; the first layer standardises each band."""
+    import keras
+
+    q = np.asarray(sequences, dtype=np.float32)
+    if q.ndim != 3 or q.shape[2] != N_MELS:
+        raise ValueError(f"sequences must be (n_windows, steps, {N_MELS}) from recording_features(), got {q.shape}.")
+    keras.utils.set_random_seed(seed)
+    norm = keras.layers.Normalization(axis=-1, name="standardize_bands")
+    norm.adapt(q.reshape(-1, N_MELS))
+    inp = keras.Input(q.shape[1:], name="log_mel")
+    z = norm(inp)
+    z = keras.layers.Conv1D(units, 5, strides=2, padding="same", activation="relu")(z)
+    z = keras.layers.Conv1D(units, 5, strides=2, padding="same", activation="relu")(z)
+    z = keras.layers.GRU(units)(z)
+    model = keras.Model(inp, keras.layers.Dense(1, activation="sigmoid", name="prob")(z), name="pcg_conv_gru")
+    model.compile(optimizer=keras.optimizers.Adam(2e-3), loss="binary_crossentropy")
+    return model
+
+
 def train_model(
     signals: list[np.ndarray],
     labels: Any,
@@ -479,42 +502,82 @@ def train_model(
     epochs: int = 40,
     seed: int = 0,
     verbose: bool = False,
-    features: tuple[np.ndarray, np.ndarray] | None = None,
+    features: tuple[np.ndarray, ...] | None = None,
+    kind: str = "mlp",
+    gru_epochs: int = 6,
 ) -> Any:
-    """Train the window MLP on recordings (every window carries its recording's label); returns the model.
+    """Train a window model on recordings (every window carries its recording's label); returns the model.
 
-    ``features`` = a ``recording_features(signals)`` result, to skip recomputing it.
+    ``kind="mlp"``: the feature MLP (input: window features). ``kind="ensemble"``: also a Conv1D + GRU on the
+    windows' log-mel frames, and returns one two-input model ``[features, log_mel] -> mean of both
+    probabilities`` (the average of two different models is usually steadier than either). ``features`` = a
+    ``recording_features(signals[, sequences=True])`` result, to skip recomputing it.
     """
+    import keras
+
+    if kind not in ("mlp", "ensemble"):
+        raise ValueError(f"kind must be 'mlp' or 'ensemble', got {kind!r}.")
     y = np.asarray(labels)
     if y.ndim != 1 or len(y) != len(signals):
         raise ValueError(f"labels must be 1-D with one label per recording ({len(signals)}), got shape {y.shape}.")
     if not np.isin(y, (0, 1)).all() or y.min() == y.max():
         raise ValueError("labels must be 0 (normal) / 1 (abnormal) and contain both classes.")
-    feats, group = features if features is not None else recording_features(signals, fs)
+    need_seq = kind == "ensemble"
+    if features is None:
+        features = recording_features(signals, fs, sequences=need_seq)
+    if need_seq and len(features) != 3:
+        raise ValueError("kind='ensemble' needs features=recording_features(signals, fs, sequences=True).")
+    feats, group = features[0], features[1]
     y_win = y[group].astype(np.float32)
-    model = build_model(feats, seed=seed)
-    model.fit(
-        feats, y_win, sample_weight=_window_weights(y_win, group), epochs=epochs, batch_size=256, verbose=int(verbose)
-    )
-    return model
+    weights = _window_weights(y_win, group)
+    mlp = build_model(feats, seed=seed)
+    mlp.fit(feats, y_win, sample_weight=weights, epochs=epochs, batch_size=256, verbose=int(verbose))
+    if not need_seq:
+        return mlp
+    gru = build_sequence_model(features[2], seed=seed)
+    gru.fit(features[2], y_win, sample_weight=weights, epochs=gru_epochs, batch_size=64, verbose=int(verbose))
+    f_in = keras.Input(mlp.input_shape[1:], name="features")
+    q_in = keras.Input(gru.input_shape[1:], name="log_mel")
+    out = keras.layers.Average(name="prob")([mlp(f_in), gru(q_in)])
+    return keras.Model([f_in, q_in], out, name=f"pcg_ensemble_{len(FEATURE_NAMES)}")
+
+
+def _is_ensemble(model: Any) -> bool:
+    return len(getattr(model, "inputs", []) or []) == 2
 
 
 def _check_model(model: Any) -> None:
     shape = getattr(model, "input_shape", None)
-    if shape is None or tuple(shape)[-1] != len(FEATURE_NAMES):
+    if _is_ensemble(model):
+        ok = tuple(shape[0])[-1] == len(FEATURE_NAMES) and tuple(shape[1])[-1] == N_MELS
+    else:
+        ok = shape is not None and len(tuple(shape)) == 2 and tuple(shape)[-1] == len(FEATURE_NAMES)
+    if not ok:
         raise ValueError(
-            f"model expects input {shape}, but heart features have {len(FEATURE_NAMES)} values: "
-            "retrain it with `medtutor heart train` (the feature set changed)."
+            f"model expects input {shape}, but heart features have {len(FEATURE_NAMES)} values "
+            f"(and log-mel frames {N_MELS} bands): retrain it with `medtutor heart train` (the feature set changed)."
         )
 
 
+def _predict_windows(model: Any, features: tuple[np.ndarray, ...]) -> np.ndarray:
+    if _is_ensemble(model):
+        if len(features) != 3:
+            raise ValueError("an ensemble model needs features=recording_features(signals, fs, sequences=True).")
+        inputs: Any = [features[0], features[2]]
+    else:
+        inputs = features[0]
+    return np.asarray(model.predict(inputs, batch_size=512, verbose=0)).reshape(-1)
+
+
 def predict_recordings(
-    model: Any, signals: list[np.ndarray], fs: int = FS, features: tuple[np.ndarray, np.ndarray] | None = None
+    model: Any, signals: list[np.ndarray], fs: int = FS, features: tuple[np.ndarray, ...] | None = None
 ) -> np.ndarray:
     """Probability of "abnormal" per recording = mean of its windows' probabilities."""
     _check_model(model)
-    feats, group = features if features is not None else recording_features(signals, fs)
-    p_win = np.asarray(model.predict(feats, batch_size=512, verbose=0)).reshape(-1)
+    if features is None:
+        features = recording_features(signals, fs, sequences=_is_ensemble(model))
+    group = features[1]
+    p_win = _predict_windows(model, features)
     return (np.bincount(group, p_win, minlength=len(signals)) / np.bincount(group, minlength=len(signals))).astype(
         np.float32
     )
@@ -523,8 +586,8 @@ def predict_recordings(
 def window_probabilities(model: Any, x: np.ndarray, fs: int = FS) -> tuple[np.ndarray, np.ndarray]:
     """Time-wise view of one recording: ``(start_seconds, p_abnormal)`` of each window (which moments drive it)."""
     _check_model(model)
-    feats, starts = window_features(x, fs)
-    return starts, np.asarray(model.predict(feats, verbose=0)).reshape(-1)
+    feats, starts, seq = _windows(x, fs, WINDOW_S, HOP_S, _is_ensemble(model))
+    return starts, _predict_windows(model, (feats, np.zeros(len(feats), np.int64), seq))
 
 
 def _save_atomic(model: Any, path: Path) -> Path:
@@ -553,15 +616,18 @@ def _load(path: Path) -> Any:
     return model
 
 
-def load_or_train_model(sites: str = "abcd", epochs: int = 40, seed: int = 0, verbose: bool = True) -> Any:
-    """The window MLP trained on all recordings of ``sites``, cached in ``cache_dir()/models``.
+def load_or_train_model(
+    sites: str = "abcd", epochs: int = 40, seed: int = 0, kind: str = "ensemble", verbose: bool = True
+) -> Any:
+    """The heart-sound model (see :func:`train_model`) trained on all recordings of ``sites``, cached in
+    ``cache_dir()/models``.
 
     Loads the cached file when it is valid, otherwise trains (about a minute on one core) and saves it
     atomically. Use it for demos; for an honest score, evaluate on recordings it never saw.
     """
     from medtutor import data
 
-    path = data.cache_dir() / "models" / f"pcg_window_mlp_{''.join(sorted(sites))}.keras"
+    path = data.cache_dir() / "models" / f"pcg_{kind}_{''.join(sorted(sites))}.keras"
     if path.is_file():
         try:
             model = _load(path)
@@ -571,7 +637,7 @@ def load_or_train_model(sites: str = "abcd", epochs: int = 40, seed: int = 0, ve
         except ValueError:
             pass
     _, signals, labels, fs = read_folder(data.dataset_dir("physionet2016", sites=sites), sites=sites)
-    model = train_model(signals, labels, fs, epochs=epochs, seed=seed)
+    model = train_model(signals, labels, fs, epochs=epochs, seed=seed, kind=kind)
     _save_atomic(model, path)
     if verbose:
         print(f"trained on {len(signals)} recordings of sites {sites}; saved {path}")
@@ -596,7 +662,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     try:
         records, signals, labels, fs = read_folder(args.data, sites="".join(args.sites) if args.sites else None)
         print(f"training on {len(records)} recordings ({int(labels.sum())} abnormal) from {args.data}")
-        model = train_model(signals, labels, fs, epochs=args.epochs, seed=args.seed)
+        model = train_model(signals, labels, fs, epochs=args.epochs, seed=args.seed, kind=args.kind)
     except (FileNotFoundError, ValueError, TypeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -626,6 +692,9 @@ def add_cli(subparsers: Any) -> None:
     p.add_argument("--out", required=True, help="where to write the model (.keras)")
     p.add_argument("--epochs", type=int, default=40, help="training epochs (default 40)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument(
+        "--kind", choices=["ensemble", "mlp"], default="ensemble", help="feature MLP + Conv1D-GRU (default), or MLP"
+    )
     p.set_defaults(func=_cmd_train)
     p = subparsers.add_parser("evaluate", help="Se, Sp and MAcc of a model on a PhysioNet-format folder")
     p.add_argument("--model", required=True, help="a model written by `medtutor heart train`")

@@ -237,6 +237,25 @@ def test_train_and_predict(trained):
     assert len(starts) == len(p_win) and np.isclose(p_win.mean(), p[0], atol=1e-5)
 
 
+def test_ensemble_saves_loads_and_predicts(folder, tmp_path):
+    _, signals, labels, fs = heart.read_folder(folder)
+    feats = heart.recording_features(signals, fs, sequences=True)
+    model = heart.train_model(signals, labels, fs, epochs=3, gru_epochs=1, features=feats, kind="ensemble")
+    p = heart.predict_recordings(model, signals, features=feats)
+    loaded = heart._load(heart._save_atomic(model, tmp_path / "e.keras"))
+    assert np.allclose(heart.predict_recordings(loaded, signals), p, atol=1e-5)
+    starts, p_win = heart.window_probabilities(loaded, signals[1])
+    assert np.isclose(p_win.mean(), p[1], atol=1e-5)
+    with pytest.raises(ValueError, match="sequences=True"):
+        heart.predict_recordings(model, signals, features=feats[:2])
+    with pytest.raises(ValueError, match="sequences=True"):
+        heart.train_model(signals, labels, fs, features=feats[:2], kind="ensemble")
+    with pytest.raises(ValueError, match="kind"):
+        heart.train_model(signals, labels, fs, kind="forest")
+    with pytest.raises(ValueError, match="recording_features"):
+        heart.build_sequence_model(np.zeros((4, 10, 3), np.float32))
+
+
 def test_model_bad_inputs(trained):
     model, signals, labels = trained
     with pytest.raises(ValueError, match="one label per recording"):
@@ -279,8 +298,8 @@ def test_cli_train_and_evaluate_end_to_end(tmp_path, capsys):
 def test_load_or_train_model_uses_a_valid_cache(trained, tmp_path, monkeypatch):
     monkeypatch.setenv("MEDTUTOR_CACHE_DIR", str(tmp_path))
     model = trained[0]
-    heart._save_atomic(model, tmp_path / "models" / "pcg_window_mlp_abcd.keras")
-    loaded = heart.load_or_train_model(sites="abcd", verbose=False)
+    heart._save_atomic(model, tmp_path / "models" / "pcg_mlp_abcd.keras")
+    loaded = heart.load_or_train_model(sites="abcd", kind="mlp", verbose=False)
     x = np.zeros((2, len(heart.FEATURE_NAMES)), np.float32)
     assert np.allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
     assert not list((tmp_path / "models").glob("*.tmp*"))
