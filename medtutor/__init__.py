@@ -72,12 +72,33 @@ def environment(keras: bool = False) -> dict[str, Any]:
     return info
 
 
-def setup(seed: int = 42, keras: bool = False, quiet: bool = False) -> None:
+def _limit_threads(threads: int) -> None:
+    """Pin TensorFlow's thread pools; possible only before TensorFlow runs its first operation."""
+    import tensorflow as tf
+
+    if threads < 1:
+        raise ValueError(f"threads must be >= 1 or None, got {threads}.")
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:  # TensorFlow already ran: keep its pools, say so
+        current = tf.config.threading.get_intra_op_parallelism_threads()
+        if current != threads:
+            print(
+                f"note: TensorFlow already started with {current or 'all'} threads; restart the kernel for {threads}."
+            )
+
+
+def setup(seed: int = 42, keras: bool = False, quiet: bool = False, threads: int | None = 1) -> None:
     """First call of every notebook: check the environment, print it, seed every generator.
 
     ``keras=True`` also imports TensorFlow/Keras (about 5 s and 0.7 GB) quietly and seeds it with
-    ``keras.utils.set_random_seed`` so that CPU training reproduces run to run. Returns nothing (so the
-    environment is not echoed twice in a notebook); :func:`environment` returns the same facts as a dict.
+    ``keras.utils.set_random_seed`` so that CPU training reproduces run to run. TensorFlow is limited to
+    ``threads`` CPU threads (default 1, what a Binder session has): floating-point sums then run in the
+    same order on every machine, so a model trained here equals the one your instructor trained
+    (``threads=None`` uses every core: faster on a laptop, last digits may differ).
+    Returns nothing (so the environment is not echoed twice in a notebook); :func:`environment` returns
+    the same facts as a dict.
     """
     if sys.version_info < MIN_PYTHON:
         raise RuntimeError(
@@ -96,6 +117,8 @@ def setup(seed: int = 42, keras: bool = False, quiet: bool = False) -> None:
         import keras as keras_
 
         keras_.utils.set_random_seed(seed)
+        if threads is not None:
+            _limit_threads(int(threads))
     try:
         import matplotlib.pyplot as plt
 
@@ -103,6 +126,8 @@ def setup(seed: int = 42, keras: bool = False, quiet: bool = False) -> None:
     except ImportError:  # pragma: no cover
         pass
     info["seed"] = seed
+    if keras:
+        info["tf_threads"] = threads or "all cores"
     if not quiet:
         width = max(len(k) for k in info)
         print("\n".join(f"{k:<{width}} : {v}" for k, v in info.items()))

@@ -40,3 +40,17 @@ def test_submodules_load_lazily():
     assert out.strip() == "ok"
     with pytest.raises(AttributeError):
         medtutor.no_such_module  # noqa: B018
+
+
+def test_keras_setup_limits_threads_for_reproducibility():
+    import subprocess
+    import sys
+
+    code = (
+        "import medtutor; medtutor.setup(seed=1, keras=True, quiet=True)\n"
+        "import tensorflow as tf\n"
+        "assert tf.config.threading.get_intra_op_parallelism_threads() == 1\n"
+        "print('ok')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().endswith("ok")
