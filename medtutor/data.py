@@ -142,7 +142,8 @@ def _check(path: Path, md5: str | None, where: str) -> Path:
             f"  expected md5 {md5} (official)\n  actual   md5 {actual}\n"
             "This file is corrupt or not the official one, so it is NOT used. Fix: delete it and fetch it "
             "again (`medtutor data fetch NAME`), or ask whoever prepared this data folder to re-copy it "
-            "(`medtutor data verify --dir DIR` lists every bad file)."
+            "(`medtutor data verify --dir DIR` lists every bad file); for a file shipped by a package, "
+            "reinstall the pinned package (`pip install -r binder/requirements.txt`)."
         )
     return path
 
@@ -459,9 +460,13 @@ def _read_physionet_folder(name: str, entry: dict[str, Any], folder: Path, sites
 # --------------------------------------------------------------------------- files shipped by packages
 
 
-def _package_file(name: str) -> Path:
+def _package_file(name: str, filename: str | None = None) -> Path:
+    """A registered file shipped inside a package's wheel (pydicom, nilearn), checksum-verified."""
     entry = info(name)
-    spec = entry["files"][0]
+    specs = {f["name"]: f for f in entry["files"]}
+    if filename is not None and filename not in specs:
+        raise KeyError(f"{filename!r} is not registered under {name!r}; registered: {', '.join(specs)}.")
+    spec = specs[filename] if filename else entry["files"][0]
     if entry["package"] == "pydicom":
         from pydicom.data import get_testdata_file
 
@@ -469,10 +474,15 @@ def _package_file(name: str) -> Path:
         if found is None:
             raise DataUnavailableError(f"pydicom does not ship {spec['name']}: reinstall pydicom (pinned version).")
         path = Path(found)
-    else:  # nilearn's bundled templates
-        import nilearn.datasets
+    else:  # nilearn's bundled templates, found without importing nilearn (which takes seconds)
+        import importlib.util
 
-        path = Path(nilearn.datasets.__file__).parent / "data" / spec["name"]
+        found = importlib.util.find_spec(entry["package"])
+        if found is None or not found.submodule_search_locations:
+            raise DataUnavailableError(
+                f"{entry['package']} is not installed: `pip install -r binder/requirements.txt`."
+            )
+        path = Path(list(found.submodule_search_locations)[0]) / "datasets" / "data" / spec["name"]
     if not path.is_file():
         raise DataUnavailableError(f"{spec['name']} is not where {entry['package']} ships it ({path}).")
     return _check(path, spec["md5"], f"shipped by {entry['package']}")

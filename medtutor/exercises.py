@@ -550,6 +550,7 @@ def _check_09_2(answer: Any) -> str | None:
                 return f"channel {c} is not the {plane} slice through {point} of a {size}^3 volume."
     return None
 
+
 # --- notebook 13 ---
 
 

@@ -17,7 +17,6 @@ the image's left: the neurological convention). No TensorFlow here.
 from __future__ import annotations
 
 import csv
-import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,30 +80,11 @@ class Brain:
         return ijk @ self.affine[:3, :3].T + self.affine[:3, 3]
 
 
-# MD5 of the tissue maps in the nilearn 0.14 wheel (the T1's checksum is in the dataset registry).
-_TISSUE_MD5 = {
-    "mni_icbm152_gm_tal_nlin_sym_09a_converted.nii.gz": "5e35dadb70081cf4c49280a8006b6d20",
-    "mni_icbm152_wm_tal_nlin_sym_09a_converted.nii.gz": "ed4d18197ce5ae6b7b74d7809bfb7c7d",
-}
-
-
 def _nilearn_data_file(name: str) -> Path:
-    """A file bundled in nilearn's wheel, checksum-verified, found without importing nilearn (slow)."""
-    from medtutor.data import ChecksumError, md5sum
+    """A file bundled in nilearn's wheel, verified against its MD5 in the dataset registry (entry mni152)."""
+    from medtutor import data
 
-    spec = importlib.util.find_spec("nilearn")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError("nilearn is not installed: `pip install -r binder/requirements.txt`.")
-    path = Path(list(spec.submodule_search_locations)[0]) / "datasets" / "data" / name
-    if not path.is_file():
-        raise FileNotFoundError(f"{name} is not where nilearn ships it ({path}): reinstall nilearn (pinned version).")
-    expected = _TISSUE_MD5.get(name)
-    if expected is not None and md5sum(path) != expected:
-        raise ChecksumError(
-            f"{path} does not match the MD5 of the file nilearn 0.14 ships ({expected}): it is not used. "
-            "Fix: reinstall the pinned nilearn (`pip install -r binder/requirements.txt`)."
-        )
-    return path
+    return data._package_file("mni152", name)
 
 
 def _block_mean(vol: np.ndarray, factor: int) -> np.ndarray:

@@ -213,5 +213,5 @@ def test_tissue_maps_are_checksum_verified(monkeypatch):
     monkeypatch.setattr(data, "md5sum", lambda path: "0" * 32)
     with pytest.raises(data.ChecksumError, match="reinstall"):
         mri._nilearn_data_file("mni_icbm152_gm_tal_nlin_sym_09a_converted.nii.gz")
-    with pytest.raises(FileNotFoundError, match="nilearn"):
+    with pytest.raises(KeyError, match="not registered"):
         mri._nilearn_data_file("no_such_file.nii.gz")

@@ -77,3 +77,9 @@ def test_no_data_or_model_files_committed():
     bad = [f for f in tracked if re.search(r"\.(npz|npy|wav|dcm|nii|nii\.gz|mat|h5|keras|hea|pkl|pickle)$", f)]
     big = [f for f in tracked if (ROOT / f).is_file() and (ROOT / f).stat().st_size > 300_000]
     assert not bad and not big, f"data-like or large files are committed: {bad + big}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_links_the_glossary(path):
+    text = "\n".join(_src(c) for c in _nb(path)["cells"] if c["cell_type"] == "markdown")
+    assert "../instructors/glossary.md" in text, f"{path.name}: link the course glossary in its References"
