@@ -36,6 +36,12 @@ benchmark: install
 student: install
 	$(BIN)/medtutor student notebooks -o build/student
 
+slides: install
+	$(BIN)/python -m medtutor.course slides -o build/slides
+
+site: install
+	$(BIN)/python -m medtutor.course site -o build/site
+
 freeze:
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^medtutor' > binder/requirements.txt.new
 	@echo "wrote binder/requirements.txt.new: review, keep the header comment, then replace binder/requirements.txt"

@@ -162,7 +162,7 @@ def build_student_dir(src_dir: str | Path, out_dir: str | Path) -> list[Path]:
 @exercise(
     "00.1",
     "Your first check",
-    hint="Python's `sum` adds the items of a list; the course has 15 notebooks numbered 00 to 14.",
+    hint="Count the rows of the course map: numbering starts at 00.",
     wrong=[14, 16, "15"],
 )
 def _check_00_1(answer: Any) -> str | None:
