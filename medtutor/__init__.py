@@ -42,6 +42,30 @@ def _memory_gb() -> float | None:
     return None
 
 
+def _import_tensorflow_quietly(threads: int | None = None) -> None:
+    """Import TensorFlow with its C++ start-up log lines (oneDNN, absl) kept out of the notebook.
+
+    Those lines are written straight to file descriptor 2 before TensorFlow's own log filter exists,
+    so ``TF_CPP_MIN_LOG_LEVEL`` cannot hide them; a Python import error is still raised as usual.
+    """
+    if "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import keras  # noqa: F401
+        import tensorflow as tf
+
+        if threads is not None:
+            _limit_threads(threads)  # only possible before the first operation below
+        tf.constant(0.0)  # the second batch of log lines comes with the first operation
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def environment(keras: bool = False) -> dict[str, Any]:
     """Versions, cores, memory and data folders: what a bug report or a slow run needs to know."""
     import numpy
@@ -64,6 +88,7 @@ def environment(keras: bool = False) -> dict[str, Any]:
         "cache": str(data.cache_dir()),
     }
     if keras:
+        _import_tensorflow_quietly()
         import keras as keras_
         import tensorflow as tf
 
@@ -112,6 +137,10 @@ def setup(seed: int = 42, keras: bool = False, quiet: bool = False, threads: int
 
     random.seed(seed)
     np.random.seed(seed)
+    if keras:
+        if threads is not None and int(threads) < 1:
+            raise ValueError(f"threads must be >= 1 or None, got {threads}.")
+        _import_tensorflow_quietly(None if threads is None else int(threads))
     info = environment(keras=keras)
     if keras:
         import keras as keras_
