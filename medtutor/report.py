@@ -1,8 +1,9 @@
 """Log the figures the course promises, one JSON line each, for CI and instructors to collect.
 
-``log_metric("pneumonia_test_auc", 0.97)`` appends ``{"name": ..., "value": ...}`` (plus any extra keys,
-e.g. ``source="real"``) to the file named by ``MEDTUTOR_RESULTS``; with the variable unset nothing is
-written, but the value is still printed so the notebook output shows it.
+``log_metric("pneumonia_test_auc", 0.97, source="real")`` appends ``{"name": ..., "value": ..., "source": ...}``
+(plus any extra keys) to the file named by ``MEDTUTOR_RESULTS``; with the variable unset nothing is written.
+It prints nothing: the lesson shows its numbers with its own ``print``, and CI reads the file.
+``source`` is required: it says whether the figure came from real data ("real") or a stand-in ("synthetic").
 """
 
 from __future__ import annotations
@@ -17,8 +18,16 @@ from typing import Any
 __all__ = ["log_metric", "read_metrics", "latest_metric"]
 
 
-def log_metric(name: str, value: float, **extra: Any) -> dict[str, Any]:
-    """Print ``name = value`` and append it as a JSON line to ``$MEDTUTOR_RESULTS`` when that is set."""
+SOURCES = ("real", "synthetic")
+
+
+def log_metric(name: str, value: float, *, source: str, **extra: Any) -> None:
+    """Append ``name = value`` (and where it came from) as a JSON line to ``$MEDTUTOR_RESULTS`` when that is set.
+
+    Silent on purpose: a logged figure is for CI's floors check, not for the student's screen.
+    """
+    if source not in SOURCES:
+        raise ValueError(f"metric {name!r}: source must be one of {SOURCES}, got {source!r}.")
     if not isinstance(name, str) or not name.replace("_", "").isalnum():
         raise ValueError(f"metric name must be a snake_case string, got {name!r}.")
     try:
@@ -27,7 +36,7 @@ def log_metric(name: str, value: float, **extra: Any) -> dict[str, Any]:
         raise TypeError(f"metric {name!r} must be a number, got {type(value).__name__}.") from err
     if math.isnan(number):
         raise ValueError(f"metric {name!r} is NaN: check the computation before logging it.")
-    record = {"name": name, "value": number, "time": time.strftime("%Y-%m-%dT%H:%M:%S"), **extra}
+    record = {"name": name, "value": number, "source": source, "time": time.strftime("%Y-%m-%dT%H:%M:%S"), **extra}
     target = os.environ.get("MEDTUTOR_RESULTS", "").strip()
     if target:
         path = Path(target)
@@ -35,9 +44,6 @@ def log_metric(name: str, value: float, **extra: Any) -> dict[str, Any]:
         # one write() of one line in append mode: lines from parallel kernels never interleave
         with open(path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(record) + "\n")
-    extras = ", ".join(f"{k}={v}" for k, v in extra.items())
-    print(f"logged {name} = {number:.4f}" + (f" ({extras})" if extras else ""))
-    return record
 
 
 def read_metrics(path: str | os.PathLike[str] | None = None) -> list[dict[str, Any]]:

@@ -16,49 +16,83 @@ def _ref_window_01(hu: np.ndarray, center: float, width: float) -> np.ndarray:
     return apply_window(hu, center, width)
 
 
+# Exercise 01.1: five tissues (HU) seen through three windows (center, width).
+TISSUES_01_1 = {"air": -1000.0, "lung": -600.0, "soft tissue": 40.0, "trabecular bone": 400.0, "cortical bone": 1200.0}
+WINDOWS_01_1 = {"lung": (-600.0, 1500.0), "soft tissue": (40.0, 400.0), "bone": (400.0, 1800.0)}
+
+
+def _grey_level(value: float) -> str:
+    return "black" if value <= 0.0 else "white" if value >= 1.0 else "grey"
+
+
+def _expected_01_1() -> dict[str, dict[str, str]]:
+    hu = np.array(list(TISSUES_01_1.values()))
+    return {
+        name: dict(zip(TISSUES_01_1, (_grey_level(v) for v in _ref_window_01(hu, c, w))))
+        for name, (c, w) in WINDOWS_01_1.items()
+    }
+
+
+def _swap_windows_01_1() -> dict[str, dict[str, str]]:
+    e = _expected_01_1()
+    return {"lung": e["soft tissue"], "soft tissue": e["lung"], "bone": e["bone"]}
+
+
+def _all_grey_01_1() -> dict[str, dict[str, str]]:
+    return {w: {t: "grey" for t in TISSUES_01_1} for w in WINDOWS_01_1}
+
+
 @exercise(
     "01.1",
-    "Hounsfield units from stored values",
-    hint="The header stores a straight line: multiply by Rescale Slope, then add Rescale Intercept.",
-    wrong=[
-        lambda stored, slope, intercept: np.asarray(stored) * slope - intercept,  # subtracts the intercept
-        lambda stored, slope, intercept: (np.asarray(stored) + intercept) * slope,  # adds before scaling
-        lambda stored, slope, intercept: np.asarray(stored) + intercept,  # ignores the slope
-    ],
+    "Black, white or grey? Reading a window",
+    hint="A window shows the HU range from about center - width/2 to center + width/2 as greys; "
+    "everything below is black, everything above is white.",
+    wrong=[_swap_windows_01_1(), _all_grey_01_1(), {"lung": {}, "soft tissue": {}, "bone": {}}],
 )
 def _check_01_1(answer: Any) -> str | None:
-    stored = np.array([[0, 24, 1024], [2000, 4095, 500]], dtype=np.int16)
-    for slope, intercept in [(1.0, -1024.0), (2.0, -1000.0), (0.5, -1024.0)]:
-        got = np.asarray(call(answer, stored.copy(), slope, intercept), dtype=float)
-        expected = stored.astype(float) * slope + intercept
-        if got.shape != expected.shape:
-            return f"the result should keep the image shape {expected.shape}, got {got.shape}."
-        if not close(got, expected, 1e-4):
-            return f"wrong values for slope={slope}, intercept={intercept}."
+    expected = _expected_01_1()
+    if not isinstance(answer, dict) or set(answer) != set(WINDOWS_01_1):
+        return f"answer with a dict keyed by the windows {sorted(WINDOWS_01_1)}."
+    for window_name, per_tissue in answer.items():
+        if not isinstance(per_tissue, dict) or set(per_tissue) != set(TISSUES_01_1):
+            return f"answer['{window_name}'] must map each tissue {sorted(TISSUES_01_1)} to a grey level."
+        levels = {t: str(v).strip().lower() for t, v in per_tissue.items()}
+        if not set(levels.values()) <= {"black", "white", "grey", "gray"}:
+            return 'each grey level must be "black", "white" or "grey".'
+        levels = {t: "grey" if v == "gray" else v for t, v in levels.items()}
+        wrong = [t for t in TISSUES_01_1 if levels[t] != expected[window_name][t]]
+        if wrong:
+            return f"in the {window_name} window, {len(wrong)} tissue(s) are not right."
     return None
+
+
+def _lung_display_buggy(stored: Any, slope: float, intercept: float) -> np.ndarray:
+    lo, hi = -600 - 1500 / 2, -600 + 1500 / 2
+    return np.clip((np.asarray(stored, dtype=float) - lo) / (hi - lo), 0.0, 1.0)
 
 
 @exercise(
     "01.2",
-    "A DICOM window by hand",
-    hint="DICOM LINEAR: y = (x - (c - 0.5)) / (w - 1) + 0.5, then clip to [0, 1] (section 3 of this notebook).",
+    "Find the bug: an all-white lung window",
+    hint="The window is defined in Hounsfield units. What are the numbers in pixel_array?",
     wrong=[
-        lambda hu, c, w: np.clip((np.asarray(hu, float) - (c - w / 2)) / w, 0, 1),  # the loose c +/- w/2 version
-        lambda hu, c, w: (np.asarray(hu, float) - (c - 0.5)) / (w - 1) + 0.5,  # no clipping
-        lambda hu, c, w: np.clip((np.asarray(hu, float) - c) / w, 0, 1),  # centre maps to black
+        _lung_display_buggy,
+        lambda stored, slope, intercept: _lung_display_buggy(np.asarray(stored, float) + intercept, 1, 0),
+        lambda stored, slope, intercept: _lung_display_buggy((np.asarray(stored, float) - intercept) * slope, 1, 0),
     ],
 )
 def _check_01_2(answer: Any) -> str | None:
-    hu = np.array([-1200.0, -1000.0, -600.5, -600.0, 0.0, 39.0, 40.0, 41.0, 80.0, 149.0, 3000.0])
-    for c, w in [(-600.0, 1500.0), (40.0, 80.0), (40.0, 2.0), (50.0, 350.0)]:
-        got = np.asarray(call(answer, hu.copy(), c, w), dtype=float)
-        expected = _ref_window_01(hu, c, w)
+    stored = np.array([[0, 24, 400], [1024, 1600, 4000]], dtype=np.int16)
+    for slope, intercept in [(1.0, -1024.0), (2.0, -1000.0), (0.5, -1024.0)]:
+        got = np.asarray(call(answer, stored.copy(), slope, intercept), dtype=float)
+        hu = stored.astype(float) * slope + intercept
+        expected = np.clip((hu - (-600 - 750)) / 1500, 0.0, 1.0)
         if got.shape != expected.shape:
-            return f"the result should keep the shape {expected.shape}, got {got.shape}."
-        if got.min() < 0 or got.max() > 1:
-            return "display values must stay in [0, 1]: values outside the window are black or white."
+            return f"the display should keep the image shape {expected.shape}, got {got.shape}."
+        if close(got, _lung_display_buggy(stored, slope, intercept), 1e-6):
+            return "this is still the original code: nothing changed in what is windowed."
         if not close(got, expected, 1e-5):
-            return f"wrong values for center={c}, width={w} (try a narrow window: width 2)."
+            return f"wrong display values for RescaleSlope={slope}, RescaleIntercept={intercept}."
     return None
 
 

@@ -6,79 +6,125 @@ from typing import Any
 
 import numpy as np
 
-from ._api import call, close, exercise
+from ._api import call, exercise
+
+# The network of exercise 03.1 (the notebook shows the same stack): (kind, kernel/pool size, stride, padding, filters).
+STACK_03_1 = [
+    ("conv", 5, 1, "valid", 6),
+    ("maxpool", 3, 2, "valid", None),
+    ("conv", 3, 2, "same", 12),
+    ("maxpool", 2, 2, "valid", None),
+]
+SOBEL_X = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=float)
 
 
-def _ref_convolve2d_valid(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Reference true convolution ('valid'), from SciPy, for the notebook 03 checks."""
-    import scipy.signal
+def _stack_shape(stack: list[tuple], n: int = 28, pool_stride_is_size: bool = False, same_ignores_stride: bool = False):
+    """Output (height, width, channels) of a square input through ``stack``; the flags reproduce two common slips."""
+    channels = 1
+    for kind, k, s, padding, filters in stack:
+        if kind == "maxpool" and pool_stride_is_size:
+            s = k
+        if padding == "same":
+            n = n if same_ignores_stride else -(-n // s)
+        else:
+            n = (n - k) // s + 1
+        channels = filters or channels
+    return (n, n, channels)
 
-    return scipy.signal.convolve2d(x, w, mode="valid")
+
+def _as_int_tuple(answer: Any) -> tuple[int, ...] | None:
+    try:
+        values = tuple(answer)
+    except TypeError:
+        return None
+    if not all(isinstance(v, (int, np.integer)) or (isinstance(v, float) and v.is_integer()) for v in values):
+        return None
+    return tuple(int(v) for v in values)
 
 
 @exercise(
     "03.1",
-    "Convolution with the flip",
-    hint="The true convolution is a cross-correlation with the kernel rotated by 180 degrees: w[::-1, ::-1].",
+    "Predict the output shape, then verify",
+    hint="Apply floor((n + 2P - k) / S) + 1 layer by layer; a pooling layer has its own stride, and 'same' "
+    "gives ceil(n / S), not n, when S > 1.",
     wrong=[
-        lambda x, w: _ref_convolve2d_valid(np.asarray(x), np.asarray(w)[::-1, ::-1]),  # cross-correlation
-        lambda x, w: _ref_convolve2d_valid(np.asarray(x), np.asarray(w)[::-1, :]),  # flips rows only
-        lambda x, w: _ref_convolve2d_valid(np.asarray(x), np.asarray(w).T),  # transposes instead of flipping
+        _stack_shape(STACK_03_1, pool_stride_is_size=True),  # pooling stride taken as the window size
+        _stack_shape(STACK_03_1, same_ignores_stride=True),  # 'same' assumed to keep the size whatever the stride
+        _stack_shape(STACK_03_1)[:2] + (1,),  # channels lost
+        _stack_shape(STACK_03_1)[:2],  # no channel axis
     ],
 )
 def _check_03_1(answer: Any) -> str | None:
-    rng = np.random.default_rng(3)
-    for shape, kshape in [((6, 7), (3, 3)), ((9, 8), (2, 3)), ((5, 5), (5, 1))]:
-        x, w = rng.normal(size=shape), rng.normal(size=kshape)
-        got = np.asarray(call(answer, x.copy(), w.copy()), dtype=float)
-        expected = _ref_convolve2d_valid(x, w)
-        if got.shape != expected.shape:
-            return f"for x of shape {shape} and w of shape {kshape} the output shape should be (n-k+1, m-l+1), got {got.shape}."
-        if not close(got, expected, 1e-5):
-            if close(got, _ref_convolve2d_valid(x, w[::-1, ::-1]), 1e-5):
-                return "this is the cross-correlation (what Keras computes), not the convolution."
-            return f"wrong values for x of shape {shape} and a {kshape[0]}x{kshape[1]} kernel."
+    got = _as_int_tuple(answer)
+    expected = _stack_shape(STACK_03_1)
+    if got is None or len(got) != 3:
+        return "give the shape as a tuple of three whole numbers: (height, width, channels)."
+    if got[2] != expected[2]:
+        return "the number of channels is wrong: which layer sets it last?"
+    if got == _stack_shape(STACK_03_1, pool_stride_is_size=True):
+        return "this is the shape if the pooling stride were the window size; look at `strides` again."
+    if got == _stack_shape(STACK_03_1, same_ignores_stride=True):
+        return "'same' padding keeps the size only when the stride is 1."
+    if got != expected:
+        return "the spatial size is wrong: recompute the four layers one at a time."
     return None
 
 
 @exercise(
     "03.2",
-    "Output size of a convolution",
-    hint="Count the positions of the kernel in the padded input (n + 2P pixels), one every `stride` pixels.",
-    wrong=[
-        lambda n, k, s, p: (n + 2 * p - k) / s + 1,  # no floor
-        lambda n, k, s, p: (n + p - k) // s + 1,  # padding on one side only
-        lambda n, k, s, p: (n - k) // s + 1,  # ignores padding
-        lambda n, k, s, p: (n + 2 * p - k + 1) // s,  # off by one
-    ],
+    "Dilation: predict and measure the receptive field",
+    hint="A k x k kernel with dilation d spans d(k-1)+1 pixels; measure with the gradient probe of section 9.",
+    wrong=[(10, 10), (9, 9), (18, 18), 14],
 )
 def _check_03_2(answer: Any) -> str | None:
-    cases = [(28, 3, 1, 0), (28, 3, 1, 1), (28, 5, 2, 0), (28, 5, 2, 2), (32, 7, 3, 1), (10, 2, 2, 0), (7, 3, 2, 1)]
-    for n, k, s, p in cases:
-        got = call(answer, n, k, s, p)
-        expected = (n + 2 * p - k) // s + 1
-        if not isinstance(got, (int, np.integer)):
-            return f"return an int (a number of positions), got {type(got).__name__} for n={n}, k={k}, stride={s}, padding={p}."
-        if got != expected:
-            return f"wrong size for n={n}, k={k}, stride={s}, padding={p}."
+    got = _as_int_tuple(answer) if not isinstance(answer, (int, np.integer)) else None
+    effective = 2 * (5 - 1) + 1  # conv1: 5x5 kernel, dilation 2
+    rf, jump = 1, 1
+    for k, s in [(effective, 1), (2, 2), (3, 1)]:
+        rf, jump = rf + (k - 1) * jump, jump * s
+    if got is None or len(got) != 2:
+        return "give the measured span as a tuple (rows, columns) of whole numbers."
+    if got == (10, 10):
+        return "that is the receptive field without dilation: did you add dilation_rate=2 to the first layer?"
+    if got != (rf, rf):
+        return "the span does not match the probe with a dilated first layer: count the rows and columns with non-zero gradient."
     return None
+
+
+def _sign_on_step(kernel: np.ndarray, flip: bool) -> str:
+    """Sign of the response to a dark-to-bright (left-to-right) vertical edge."""
+    x = np.zeros((5, 6))
+    x[:, 3:] = 1.0
+    w = kernel[::-1, ::-1] if flip else kernel
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    y = np.einsum("ijpq,pq->ij", sliding_window_view(x, w.shape), w)
+    peak = y[np.unravel_index(np.argmax(np.abs(y)), y.shape)]
+    return "positive" if peak > 0 else "negative"
 
 
 @exercise(
     "03.3",
-    "Parameters of a convolution layer",
-    hint="One k x k x c_in kernel per output channel, plus one bias per output channel.",
+    "Which sign does the edge get?",
+    hint="Keras slides the kernel as it is; the true convolution rotates it by 180 degrees first. "
+    "Which column of sobel_x lands on the bright side?",
     wrong=[
-        lambda k, c_in, c_out: k * k * c_in * c_out,  # forgets the biases
-        lambda k, c_in, c_out: (k * k + 1) * c_out,  # forgets the input channels
-        lambda k, c_in, c_out: k * k * c_in * c_out + c_in,  # one bias per input channel
+        {"keras": "positive", "convolution": "positive"},
+        {"keras": "negative", "convolution": "negative"},
+        {"keras": "positive", "convolution": "negative"},
     ],
 )
 def _check_03_3(answer: Any) -> str | None:
-    for k, c_in, c_out in [(3, 1, 8), (5, 1, 8), (3, 8, 16), (1, 3, 4), (7, 3, 64)]:
-        got = call(answer, k, c_in, c_out)
-        if not isinstance(got, (int, np.integer)) or got != (k * k * c_in + 1) * c_out:
-            return f"wrong count for a {k}x{k} kernel, {c_in} input and {c_out} output channels."
+    if not isinstance(answer, dict) or set(answer) != {"keras", "convolution"}:
+        return 'answer with a dict {"keras": ..., "convolution": ...}, each "positive" or "negative".'
+    values = {k: str(v).strip().lower() for k, v in answer.items()}
+    if not set(values.values()) <= {"positive", "negative"}:
+        return 'each value must be "positive" or "negative".'
+    expected = {"keras": _sign_on_step(SOBEL_X, flip=False), "convolution": _sign_on_step(SOBEL_X, flip=True)}
+    if values["keras"] == values["convolution"]:
+        return "the two operations differ by a 180-degree rotation of this kernel, which changes its sign."
+    if values != expected:
+        return "the signs are swapped: which operation flips the kernel?"
     return None
 
 

@@ -57,63 +57,89 @@ def _check_13_1(answer: Any) -> str | None:
     return None
 
 
-def _blocks_reference(img: np.ndarray, f: int) -> np.ndarray:
-    h, w = img.shape
-    small = img.reshape(h // f, f, w // f, f).mean(axis=(1, 3))
-    return np.kron(small, np.ones((f, f)))
+def _cost_reference(y: np.ndarray, p: np.ndarray, cost_fn: float, cost_fp: float) -> float:
+    """The highest distinct value of p that minimises cost_fn * FN + cost_fp * FP (positive when p >= t)."""
+    best_t, best_cost = None, None
+    for t in np.unique(p):
+        called = p >= t
+        cost = cost_fn * np.sum((y == 1) & ~called) + cost_fp * np.sum((y == 0) & called)
+        if best_cost is None or cost <= best_cost:
+            best_t, best_cost = float(t), cost
+    return float(best_t)
+
+
+def _cost_cases() -> list[tuple[np.ndarray, np.ndarray, float, float]]:
+    """Cases with other seeds, sizes, prevalences and cost ratios, including ties in p."""
+    cases = []
+    for seed, n, prev, (c_fn, c_fp) in [
+        (0, 40, 0.3, (5, 1)),
+        (1, 64, 0.6, (5, 1)),
+        (2, 25, 0.5, (1, 1)),
+        (3, 80, 0.2, (1, 4)),
+        (4, 50, 0.5, (10, 1)),
+    ]:
+        rng = np.random.default_rng(seed)
+        y = (rng.random(n) < prev).astype(int)
+        y[:2] = [0, 1]
+        p = np.clip(0.35 * y + rng.normal(0.35, 0.2, n), 0, 1).round(2)  # rounding makes ties
+        cases.append((y, p, float(c_fn), float(c_fp)))
+    return cases
+
+
+def _youden_on_grid(y: Any, p: Any, cost_fn: float, cost_fp: float) -> float:
+    """A known-wrong answer: Youden's J ignores the stated costs."""
+    y, p = np.asarray(y), np.asarray(p, dtype=float)
+    best = max(np.unique(p), key=lambda t: np.mean(p[y == 1] >= t) + np.mean(p[y == 0] < t))
+    return float(best)
 
 
 @exercise(
     "13.2",
-    "A resolution shift by hand",
-    hint="Reshape (H, W) to (H/f, f, W/f, f) and average over the two block axes; np.repeat along each axis "
-    "brings the image back to (H, W).",
+    "A threshold under stated costs",
+    hint="Try each distinct probability as the threshold, count the missed cases (FN) and false alarms (FP) it "
+    "gives, and weigh them by their costs.",
     wrong=[
-        lambda img, f: img,
-        lambda img, f: np.repeat(np.repeat(img[::f, ::f], f, axis=0), f, axis=1),
-        lambda img, f: img.reshape(img.shape[0] // f, f, img.shape[1] // f, f).mean(axis=(1, 3)),
+        _youden_on_grid,
+        lambda y, p, cost_fn, cost_fp: 0.5,
+        lambda y, p, cost_fn, cost_fp: _cost_reference(np.asarray(y), np.asarray(p, float), cost_fp, cost_fn),
     ],
 )
 def _check_13_2(answer: Any) -> str | None:
-    rng = np.random.default_rng(132)
-    for shape, f in [((28, 28), 2), ((28, 28), 4), ((28, 28), 7), ((6, 9), 3)]:
-        img = rng.random(shape)
-        got = np.asarray(call(answer, img.copy(), f), dtype=float)
-        if got.shape != shape:
-            return f"for a {shape} image and factor {f} the output must keep the shape {shape}, got {got.shape}."
-        if not close(got, _blocks_reference(img, f), 1e-9):
-            return f"wrong pixel values for a {shape} image with factor {f}."
-    return None
+    failures, swapped_everywhere = [], True
+    for y, p, c_fn, c_fp in _cost_cases():
+        got = call(answer, y.copy(), p.copy(), c_fn, c_fp)
+        try:
+            got = float(got)
+        except (TypeError, ValueError):
+            return "return one threshold (a number)."
+        swapped_everywhere &= abs(got - _cost_reference(y, p, c_fp, c_fn)) < 1e-12
+        if abs(got - _cost_reference(y, p, c_fn, c_fp)) > 1e-12:
+            failures.append(f"cost ratio {c_fn:g}:{c_fp:g} with {len(y)} cases")
+    if not failures:
+        return None
+    if swapped_everywhere:
+        return "the costs look swapped: cost_fn weighs the missed cases (FN), cost_fp the false alarms."
+    return f"not the cheapest threshold for {failures[0]} ({len(failures)} of {len(_cost_cases())} cases wrong)."
 
 
-def _auc_drop_reference(y: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
-    from sklearn.metrics import roc_auc_score
-
-    return float(roc_auc_score(y, a) - roc_auc_score(y, b))
+METRICS_13_3 = {"AUC", "ECE", "sensitivity", "specificity"}
 
 
 @exercise(
     "13.3",
-    "AUC drop",
-    hint="Compute the AUC of the clean scores and of the shifted scores against the same labels; subtract "
-    "shifted from clean.",
-    wrong=[
-        lambda y, a, b: -_auc_drop_reference(y, a, b),
-        lambda y, a, b: float(np.mean((a >= 0.5) == y) - np.mean((b >= 0.5) == y)),
-        lambda y, a, b: float(np.mean(a) - np.mean(b)),
-    ],
+    "What does a new threshold change?",
+    hint="AUC and ECE are computed from the probabilities alone; which numbers need a threshold to be computed?",
+    wrong=[METRICS_13_3, {"AUC", "sensitivity", "specificity"}, {"sensitivity"}, {"ECE", "sensitivity", "specificity"}],
 )
 def _check_13_3(answer: Any) -> str | None:
-    rng = np.random.default_rng(133)
-    y = rng.integers(0, 2, 300)
-    clean = np.clip(0.5 + 0.35 * (y - 0.5) + rng.normal(0, 0.2, 300), 0, 1)
-    shifted = np.clip(0.6 + 0.1 * (y - 0.5) + rng.normal(0, 0.2, 300), 0, 1)
-    for a, b in [(clean, shifted), (shifted, clean)]:
-        got = call(answer, y.copy(), a.copy(), b.copy())
-        try:
-            got = float(got)
-        except (TypeError, ValueError):
-            return f"return one number, got {type(got).__name__}."
-        if not close(got, _auc_drop_reference(y, a, b), 1e-9):
-            return "wrong value: it should be positive when the shifted scores rank the cases worse."
+    if not isinstance(answer, (set, frozenset, list, tuple)) or not all(isinstance(a, str) for a in answer):
+        return 'answer with a set of names, e.g. {"AUC"}.'
+    lookup = {m.lower(): m for m in METRICS_13_3}
+    chosen = {lookup.get(a.strip().lower(), a) for a in answer}
+    if not chosen <= METRICS_13_3:
+        return f"choose among {sorted(METRICS_13_3)}."
+    if chosen & {"AUC", "ECE"}:
+        return "a threshold does not change the probabilities: can a number computed from them alone change?"
+    if chosen != {"sensitivity", "specificity"}:
+        return "one number that depends on the threshold is missing."
     return None
