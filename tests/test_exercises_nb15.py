@@ -96,3 +96,13 @@ def test_15_3_reference_stops_at_the_first_step_below_tolerance():
         v = 0.9 * v - nb15._LR * curvature * theta
         theta = theta + v
     assert values[-1] < 1e-6 and all(f >= 1e-6 for f in values[:-1])
+
+
+def test_15_4_letter_answers(capsys):
+    assert exercises.check("15.4", lambda: "c") is True
+    assert exercises.check("15.4", lambda: " C ") is True
+    for letter in ("a", "b", "d"):
+        assert exercises.check("15.4", lambda letter=letter: letter) is False
+        assert "Hint:" in capsys.readouterr().out
+    assert exercises.check("15.4", lambda: "e") is False
+    assert "one letter" in capsys.readouterr().out

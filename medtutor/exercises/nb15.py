@@ -157,3 +157,27 @@ def _check_15_3(answer: Any) -> str | None:
                 return f"your {key!r} count looks like the count of the {other!r} run."
             return f"the {key!r} count is not right: check the stopping rule and the learning rate."
     return None
+
+
+# --------------------------------------------------------------------------- 15.4 a model left in training mode
+
+_TRAINING_MODE_FEEDBACK = {
+    "a": "the weights are the same, but in training mode two layers do not behave as they do at inference.",
+    "b": "dropout is only half of the story: what does batch normalisation do with a batch holding a single case?",
+    "d": "Keras runs batch normalisation in training mode on any batch size; check what the batch statistics are "
+    "when the batch holds one case.",
+}
+
+
+@exercise(
+    "15.4",
+    "A model left in training mode",
+    hint="In training mode batch norm standardises with the statistics of the batch itself; work out x - mean "
+    "for a batch of one, then follow what is left through dropout.",
+    wrong=[lambda: "a", lambda: "b", lambda: "d"],
+)
+def _check_15_4(answer: Any) -> str | None:
+    got = call(answer)
+    if not isinstance(got, str) or got.strip().lower() not in ("a", "b", "c", "d"):
+        return 'return one letter, "a", "b", "c" or "d".'
+    return _TRAINING_MODE_FEEDBACK.get(got.strip().lower())
