@@ -291,9 +291,11 @@ def operating_point(y_true: Any, y_prob: Any, threshold: float, prevalence: floa
     by Bayes, PPV = sens*prev / (sens*prev + (1-spec)*(1-prev)). ``prevalence=None`` uses the test set's.
     Also returns ``tpr``/``fpr`` for drawing the point on the ROC curve.
     """
+    from medtutor._validate import check_labels, check_probs
     from medtutor.metrics import clinical_metrics, ppv_at_prevalence
 
     thr = _check_fraction(threshold, "threshold")
+    check_probs(y_prob, n=len(check_labels(y_true)))  # probabilities, not logits: refused with the fix
     m = clinical_metrics(y_true, y_prob, threshold=thr)
     y = np.asarray(y_true).ravel()
     prev = float(np.mean(y)) if prevalence is None else _check_fraction(prevalence, "prevalence", open_interval=True)
@@ -332,10 +334,10 @@ def triage(y_prob: Any, y_true: Any, k: int) -> dict[str, Any]:
     the top k), ``total_positives``, ``recall_at_k``, and ``random_expected`` (k x prevalence: what a
     random order finds on average).
     """
-    from medtutor.metrics import _check_labels, _check_probs
+    from medtutor._validate import check_labels, check_probs
 
-    y = _check_labels(y_true)
-    p = _check_probs(y_prob, n=len(y))
+    y = check_labels(y_true)
+    p = check_probs(y_prob, n=len(y))
     if not isinstance(k, (int, np.integer)) or not 1 <= k <= len(y):
         raise ValueError(f"k must be an integer between 1 and the number of cases ({len(y)}), got {k!r}.")
     order = np.argsort(-p, kind="stable")

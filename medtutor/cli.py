@@ -59,12 +59,18 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         return 2
     bad = [(rel, st) for rel, st in report if st != "ok"]
     for rel, st in bad:
-        print(f"{st:8s} {rel}")
+        print(f"{st:10s} {rel}")
     mismatches = sum(st == "MISMATCH" for _, st in bad)
+    unreadable = sum(st == "UNREADABLE" for _, st in bad)
+    missing = len(bad) - mismatches - unreadable
     print(
-        f"{len(report) - len(bad)} ok, {mismatches} checksum mismatch(es), {len(bad) - mismatches} missing, in {folder}"
+        f"{len(report) - len(bad)} ok, {mismatches} checksum mismatch(es), {missing} missing, "
+        f"{unreadable} unreadable, in {folder}"
     )
-    return 1 if mismatches else 0
+    problems = data.verify_problems(folder, report)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
