@@ -88,8 +88,8 @@ def _cmd_student(args: argparse.Namespace) -> int:
 
     try:
         written = exercises.build_student_dir(args.src, args.out)
-    except (FileNotFoundError, ValueError) as err:
-        print(err, file=sys.stderr)
+    except (OSError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
         return 2
     print(f"wrote {len(written)} student notebook(s) to {args.out}")
     return 0
