@@ -110,9 +110,7 @@ def env_flag(var: str) -> bool:
         return True
     if value in FALSE_WORDS:
         return False
-    raise ValueError(
-        f"{var}={os.environ.get(var)!r} is not a yes/no value: set it to 1 (on) or 0 (off), or unset it."
-    )
+    raise ValueError(f"{var}={os.environ.get(var)!r} is not a yes/no value: set it to 1 (on) or 0 (off), or unset it.")
 
 
 _WARNED: set[str] = set()
@@ -173,6 +171,26 @@ def writable_dir(path: Path, what: str) -> Path:
             "Fix: make it writable (chmod u+w) or choose another folder."
         ) from err
     return path
+
+
+
+def read_text_file(path: Path, what: str = "file") -> str:
+    """Text of a small user file (a labels CSV): UTF-8, with or without the BOM Excel writes.
+
+    Any other encoding (Latin-1, UTF-16) is refused with the line of the first bad byte and the fix, rather
+    than guessed: a wrong guess would silently change file names and labels.
+    """
+    raw = Path(path).read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ValueError(f"{path} ({what}) is UTF-16 text: save it as UTF-8 (Excel: 'CSV UTF-8').")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise ValueError(
+            f"{path} ({what}) is not UTF-8 text (byte 0x{raw[err.start]:02x} on line {line}; Latin-1/Windows-1252?): "
+            "save it as UTF-8 (Excel: 'CSV UTF-8'; or `iconv -f latin1 -t utf-8`)."
+        ) from err
 
 
 check_not_shadowed()  # every module that validates input imports this one: a shadowed install is named at once
