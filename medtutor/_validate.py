@@ -100,6 +100,10 @@ def check_probs(p: Any, name: str = "y_prob", n: int | None = None, unit: bool =
 
 
 # --------------------------------------------------------------------------- environment variables
+class EnvVarError(ValueError):
+    """An environment variable of the course holds a value it cannot use; the message names the variable."""
+
+
 def env_flag(var: str) -> bool:
     """A yes/no environment variable: ``1/true/yes/on`` or ``0/false/no/off``/unset; anything else is an error.
 
@@ -110,7 +114,7 @@ def env_flag(var: str) -> bool:
         return True
     if value in FALSE_WORDS:
         return False
-    raise ValueError(f"{var}={os.environ.get(var)!r} is not a yes/no value: set it to 1 (on) or 0 (off), or unset it.")
+    raise EnvVarError(f"{var}={os.environ.get(var)!r} is not a yes/no value: set it to 1 (on) or 0 (off), or unset it.")
 
 
 _WARNED: set[str] = set()
@@ -171,7 +175,6 @@ def writable_dir(path: Path, what: str) -> Path:
             "Fix: make it writable (chmod u+w) or choose another folder."
         ) from err
     return path
-
 
 
 def read_text_file(path: Path, what: str = "file") -> str:

@@ -61,8 +61,15 @@ class AppInputError(ValueError):
 
 # --------------------------------------------------------------------------- loading user images
 def _is_dicom_bytes(raw: bytes) -> bool:
-    """DICOM Part 10 files carry the 4 bytes 'DICM' after a 128-byte preamble."""
-    return len(raw) >= 132 and raw[128:132] == b"DICM"
+    """DICOM by content, never by file name.
+
+    Part 10 files carry the 4 bytes 'DICM' after a 128-byte preamble; older or stripped files start directly
+    with a data element of group 0x0002 (file meta) or 0x0008 (identification), little endian, followed by
+    an explicit VR (two capital letters).
+    """
+    if len(raw) >= 132 and raw[128:132] == b"DICM":
+        return True
+    return len(raw) >= 8 and raw[:2] in (b"\x02\x00", b"\x08\x00") and raw[4:6].isalpha() and raw[4:6].isupper()
 
 
 def _read_source(source: Any) -> tuple[bytes, str]:
@@ -127,7 +134,7 @@ def _dicom_pixels(raw: bytes, name: str, info: dict[str, Any]) -> np.ndarray:
     from medtutor import imaging
 
     try:
-        ds = pydicom.dcmread(io.BytesIO(raw))
+        ds = pydicom.dcmread(io.BytesIO(raw), force=True)  # force: also files without the 128-byte preamble
     except Exception as err:
         raise AppInputError(
             f"{name} looks like DICOM but cannot be read ({err}); it may be truncated or damaged: "

@@ -41,7 +41,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
             sites = "".join(args.sites) if args.sites else None
             files = data.fetch(name, dest=args.dest, sites=sites)
             print(f"ok      {name}: {len(files)} file(s)" + (f" -> {Path(args.dest) / name}" if args.dest else ""))
-        except (data.DataUnavailableError, data.ChecksumError, KeyError, ValueError) as err:
+        except (data.DataUnavailableError, data.ChecksumError, KeyError, ValueError, OSError) as err:
             failed += 1
             print(f"FAILED  {name}: {err}", file=sys.stderr)
     return 1 if failed else 0
@@ -134,8 +134,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``medtutor`` console script."""
+    from medtutor._validate import EnvVarError
+
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except (OSError, EnvVarError) as err:  # the environment (a path, a permission, a variable): one line, no traceback
+        print(f"error: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -711,6 +711,8 @@ def status() -> list[dict[str, str]]:
             seeded = data_dir()
             if seeded is not None and (seeded / name / rel).is_file():
                 where = f"data dir ({seeded})"
+                if not os.access(seeded / name / rel, os.R_OK):
+                    where += f" but UNREADABLE for this user: chmod -R a+rX {seeded}"
             elif (cache_dir() / name / rel).is_file():
                 where = f"cache ({cache_dir()})"
         rows.append({"name": name, "title": entry["title"], "where": where, "license": entry["license"]})
