@@ -293,8 +293,9 @@ class Dataset:
         return "\n".join(lines)
 
 
-#: Keyword arguments :func:`load` accepts, per registry format.
-_LOAD_KWARGS: dict[str, set[str]] = {"physionet-pcg": {"sites"}}
+#: Keyword arguments :func:`load` accepts, per registry format; a new format adds its entry here
+#: (a format missing from this table is not checked).
+_LOAD_KWARGS: dict[str, set[str]] = {"medmnist-npz": set(), "ecg-csv": set(), "physionet-pcg": {"sites"}}
 
 
 def load(name: str, **kwargs: Any) -> Dataset:
@@ -305,8 +306,8 @@ def load(name: str, **kwargs: Any) -> Dataset:
     """
     entry = info(name)
     fmt = entry["format"]
-    allowed = _LOAD_KWARGS.get(fmt, set())
-    unknown = sorted(set(kwargs) - allowed)
+    allowed = _LOAD_KWARGS.get(fmt)
+    unknown = sorted(set(kwargs) - allowed) if allowed is not None else []
     if unknown:
         accepts = f"it accepts only {', '.join(sorted(allowed))}=" if allowed else "it takes no options"
         raise TypeError(
