@@ -490,3 +490,11 @@ def test_label_1_with_an_empty_mask_is_refused(tmp_path):
     folder = _nifti_folder(tmp_path, b"file,label,mask\na.nii.gz,1,a_mask.nii.gz\n", lesion=False)
     with pytest.raises(ValueError, match="label 1 .*mask of a.nii.gz is empty"):
         mri.load_nifti_folder(folder)
+
+
+def test_bad_inputs_table_is_complete():
+    """Every test of this file is listed in tests/BAD_INPUTS.md, so the table stays true."""
+    table = (Path(__file__).parent / "BAD_INPUTS.md").read_text(encoding="utf-8")
+    names = [n for n in globals() if n.startswith("test_") and n != "test_bad_inputs_table_is_complete"]
+    missing = [n for n in names if f"`{n}`" not in table]
+    assert not missing, f"add these tests to tests/BAD_INPUTS.md: {missing}"
