@@ -190,8 +190,6 @@ def _raster_pixels(raw: bytes, name: str) -> np.ndarray:
             raise AppInputError(f"{name} holds {img.n_frames} frames; upload a single still image.")
         bytes_per_pixel = len(img.getbands()) * (2 if "16" in img.mode else 4 if img.mode in ("I", "F") else 1)
         _check_size(name, height, width, 1, bytes_per_pixel)
-        if img.format == "JPEG":  # let the JPEG decoder shrink by 2-8 for free (DCT scaling)
-            img.draft("L", (SHRINK_TO, SHRINK_TO))
         img.load()
     except AppInputError:
         raise
@@ -216,7 +214,9 @@ def load_image(source: Any, name: str | None = None) -> tuple[np.ndarray, dict[s
     did); other data (DICOM, 16-bit PNG) is mapped to 0-255 by its own range. The image is then cropped
     to its central square and resized with anti-aliasing. Anything unusable raises :class:`AppInputError`
     with a message meant for the user (not a traceback): not an image, DICOM without pixels, a volume,
-    an image smaller than 28x28, a strip, a blank image.
+    an image smaller than 28x28, a strip, a blank image, and (from the header, before decoding) a file,
+    image or decoded size above ``MAX_FILE_BYTES``, ``MAX_PIXELS`` or ``MAX_DECODED_BYTES``. A large legal
+    image is box-averaged to about ``SHRINK_TO`` pixels first, so the resize stays fast.
     """
     from medtutor.preprocess import center_crop, resize
 
@@ -224,6 +224,11 @@ def load_image(source: Any, name: str | None = None) -> tuple[np.ndarray, dict[s
     name = name or default_name
     if len(raw) == 0:
         raise AppInputError(f"{name} is empty (0 bytes): upload the image again.")
+    if len(raw) > MAX_FILE_BYTES:
+        raise AppInputError(
+            f"{name} is {len(raw) / 2**20:.0f} MB, more than the {MAX_FILE_BYTES / 2**20:.0f} MB this app accepts: "
+            "export a single, smaller image (a chest X-ray needs a few MB)."
+        )
     info: dict[str, Any] = {"name": name, "warnings": []}
     if _is_dicom_bytes(raw):
         info["format"] = "DICOM"
