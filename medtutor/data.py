@@ -219,6 +219,9 @@ def fetch_file(dataset: str, relpath: str, md5: str | None, url: str | None) -> 
             if not os.access(candidate, os.R_OK):
                 raise PermissionError(_validate.unreadable_message(candidate))
             return _check(candidate, md5, "MEDTUTOR_DATA_DIR")
+        for folder in (seeded / dataset, candidate.parent):  # a closed folder hides its files: say so
+            if folder.is_dir() and not os.access(folder, os.R_OK | os.X_OK):
+                raise PermissionError(_validate.unreadable_message(folder))
     cached = cache_dir() / dataset / relpath
     removed = ""
     if cached.is_file():

@@ -81,6 +81,13 @@ def test_unreadable_data_file_names_chmod(isolated, monkeypatch):
         data.load("breastmnist")
 
 
+def test_closed_data_folder_names_chmod(isolated, monkeypatch):
+    (isolated / "data" / "breastmnist").mkdir()  # its files are hidden when the folder may not be entered
+    monkeypatch.setattr(data.os, "access", lambda path, mode: not str(path).endswith("breastmnist"))
+    with pytest.raises(PermissionError, match="breastmnist exists but this user may not read it.*chmod"):
+        data.load("breastmnist")
+
+
 def test_verify_reports_unreadable_files_naming_chmod(isolated, monkeypatch, capsys):
     folder = isolated / "seeded"
     (folder / "breastmnist").mkdir(parents=True)
