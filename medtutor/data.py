@@ -189,9 +189,8 @@ def _download(url: str, dest: Path, md5: str | None) -> Path:
     """Download ``url`` to ``dest`` with pooch: checksum-verified, retried, atomic (tmp file + rename)."""
     import pooch
 
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    _writable_cache(dest.parent)  # creates it, or says clearly why it cannot
     known = f"md5:{md5}" if md5 else None
-    _writable_cache(dest.parent)
     downloader = pooch.HTTPDownloader(progressbar=False, timeout=30)
     fetcher = pooch.create(
         path=dest.parent,
@@ -230,7 +229,7 @@ def fetch_file(dataset: str, relpath: str, md5: str | None, url: str | None) -> 
         except ChecksumError:
             cached.unlink(missing_ok=True)  # our own cache: a bad copy is removed and fetched again
             removed = f" (a corrupt copy in the user cache, {cached}, failed its checksum and was removed)"
-            print(f"{cached} was corrupt (checksum mismatch) and has been removed; fetching it again.")
+            print(f"{cached} was corrupt (checksum mismatch) and has been removed.")
     if url is None:
         raise DataUnavailableError(f"{dataset}/{relpath} has no download URL{removed}.")
     if _offline():
