@@ -46,6 +46,13 @@ NOTICE = (
 )
 IMAGE_SIZE = 28
 MAX_ASPECT = 2.0  # a chest X-ray is roughly square; a much longer strip is not one
+# Limits on user images, checked from the header BEFORE decoding, so an oversize file (a "decompression
+# bomb": a small file that decodes to gigabytes) is refused in milliseconds. A digital chest radiograph is
+# at most about 4300 x 4300 pixels (18 megapixels) and 16 bits; the limits leave ample room above that.
+MAX_FILE_BYTES = 256 * 2**20  # the file itself
+MAX_PIXELS = 40_000_000  # width x height (x frames)
+MAX_DECODED_BYTES = 256 * 2**20  # pixels x samples x bytes per sample once decoded
+SHRINK_TO = 8 * IMAGE_SIZE  # a large legal image is box-averaged down to about this side before resizing
 
 
 class AppInputError(ValueError):
@@ -54,8 +61,15 @@ class AppInputError(ValueError):
 
 # --------------------------------------------------------------------------- loading user images
 def _is_dicom_bytes(raw: bytes) -> bool:
-    """DICOM Part 10 files carry the 4 bytes 'DICM' after a 128-byte preamble."""
-    return len(raw) >= 132 and raw[128:132] == b"DICM"
+    """DICOM by content, never by file name.
+
+    Part 10 files carry the 4 bytes 'DICM' after a 128-byte preamble; older or stripped files start directly
+    with a data element of group 0x0002 (file meta) or 0x0008 (identification), little endian, followed by
+    an explicit VR (two capital letters).
+    """
+    if len(raw) >= 132 and raw[128:132] == b"DICM":
+        return True
+    return len(raw) >= 8 and raw[:2] in (b"\x02\x00", b"\x08\x00") and raw[4:6].isalpha() and raw[4:6].isupper()
 
 
 def _read_source(source: Any) -> tuple[bytes, str]:
@@ -68,10 +82,49 @@ def _read_source(source: Any) -> tuple[bytes, str]:
         path = Path(source)
         if not path.is_file():
             raise AppInputError(f"No file at {path}: check the path, or pick one of the test cases.")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise AppInputError(
+                f"{path.name} is {size / 2**20:.0f} MB, more than the {MAX_FILE_BYTES / 2**20:.0f} MB this app "
+                "accepts: export a single, smaller image (a chest X-ray needs a few MB)."
+            )
         return path.read_bytes(), path.name
     raise AppInputError(
         f"Cannot read a {type(source).__name__}: give a file path, the bytes of a file, or a FileUpload item."
     )
+
+
+def _check_size(name: str, rows: int, cols: int, frames: int = 1, bytes_per_pixel: float = 1.0) -> None:
+    """Refuse, from header values alone, an image too large to decode safely (pixels, frames, decoded bytes)."""
+    if frames > 1:
+        raise AppInputError(
+            f"{name} holds {frames} frames: a volume or multi-frame image. Export ONE 2-D image (one slice)."
+        )
+    pixels = rows * cols * max(frames, 1)
+    if pixels > MAX_PIXELS or pixels * bytes_per_pixel > MAX_DECODED_BYTES:
+        raise AppInputError(
+            f"{name} is {rows}x{cols} pixels ({pixels / 1e6:.0f} megapixels, {pixels * bytes_per_pixel / 2**20:.0f} MB "
+            f"decoded), more than this app accepts ({MAX_PIXELS / 1e6:.0f} megapixels, "
+            f"{MAX_DECODED_BYTES / 2**20:.0f} MB): downscale it (a chest X-ray needs at most about 4000x4000)."
+        )
+
+
+def _dicom_header_check(ds: Any, name: str) -> None:
+    """Size limits and truncation, from the DICOM header and the stored pixel bytes, before any decoding."""
+    rows, cols = int(ds.get("Rows", 0) or 0), int(ds.get("Columns", 0) or 0)
+    frames = int(ds.get("NumberOfFrames", 1) or 1)
+    samples = int(ds.get("SamplesPerPixel", 1) or 1)
+    bits = int(ds.get("BitsAllocated", 8) or 8)
+    _check_size(name, rows, cols, frames, samples * bits / 8)
+    syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+    compressed = bool(getattr(syntax, "is_compressed", False))
+    expected = rows * cols * frames * samples * bits // 8
+    stored = len(ds.PixelData) if "PixelData" in ds else 0
+    if not compressed and 0 < stored < expected:
+        raise AppInputError(
+            f"{name} is truncated: its pixel data holds {stored} of the {expected} bytes its header announces. "
+            "The file was cut short (an interrupted copy or upload): copy or download it again."
+        )
 
 
 def _dicom_pixels(raw: bytes, name: str, info: dict[str, Any]) -> np.ndarray:
@@ -81,15 +134,19 @@ def _dicom_pixels(raw: bytes, name: str, info: dict[str, Any]) -> np.ndarray:
     from medtutor import imaging
 
     try:
-        ds = pydicom.dcmread(io.BytesIO(raw))
+        ds = pydicom.dcmread(io.BytesIO(raw), force=True)  # force: also files without the 128-byte preamble
     except Exception as err:
-        raise AppInputError(f"{name} looks like DICOM but cannot be read ({err}); export it again.") from err
+        raise AppInputError(
+            f"{name} looks like DICOM but cannot be read ({err}); it may be truncated or damaged: "
+            "copy it again, or export it again."
+        ) from err
     info["modality"] = str(ds.get("Modality", "unknown"))
     if "PixelData" not in ds:
         raise AppInputError(
             f"{name} is a DICOM file without pixel data (a report or header-only file): "
             "choose a DICOM that contains an image."
         )
+    _dicom_header_check(ds, name)
     try:
         if info["modality"].upper() == "CT":
             center, width = imaging.WINDOW_PRESETS["lung"]
@@ -99,10 +156,7 @@ def _dicom_pixels(raw: bytes, name: str, info: dict[str, Any]) -> np.ndarray:
     except AppInputError:
         raise
     except Exception as err:
-        raise AppInputError(
-            f"The pixel data of {name} cannot be decoded ({type(err).__name__}: {err}); "
-            "it may use a compression this installation cannot decode - export it uncompressed."
-        ) from err
+        raise AppInputError(_decode_failure(name, ds, err)) from err
     if str(ds.get("PhotometricInterpretation", "")).upper() == "MONOCHROME1":
         pixels = pixels.max() - pixels  # MONOCHROME1: high values are dark
     if info["modality"].upper() not in ("CR", "DX"):
@@ -110,13 +164,35 @@ def _dicom_pixels(raw: bytes, name: str, info: dict[str, Any]) -> np.ndarray:
     return pixels
 
 
+def _decode_failure(name: str, ds: Any, err: Exception) -> str:
+    """Why DICOM pixels failed to decode: damaged data, or a compression no installed decoder handles."""
+    syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+    detail = f"{type(err).__name__}: {err}"
+    if getattr(syntax, "is_compressed", False) and "less than expected" not in str(err):
+        return (
+            f"The pixel data of {name} cannot be decoded ({detail}); it uses a compression "
+            f"({getattr(syntax, 'name', syntax)}) this installation may not decode - export it uncompressed."
+        )
+    return (
+        f"The pixel data of {name} cannot be decoded ({detail}); the file is damaged or truncated: "
+        "copy or download it again."
+    )
+
+
 def _raster_pixels(raw: bytes, name: str) -> np.ndarray:
     """Grey pixels of a PNG/JPEG/... file via Pillow (colour converted by luminance, alpha dropped)."""
     from PIL import Image, UnidentifiedImageError
 
     try:
-        img = Image.open(io.BytesIO(raw))
+        img = Image.open(io.BytesIO(raw))  # reads the header only: the size is known before decoding
+        width, height = img.size
+        if getattr(img, "n_frames", 1) > 1:
+            raise AppInputError(f"{name} holds {img.n_frames} frames; upload a single still image.")
+        bytes_per_pixel = len(img.getbands()) * (2 if "16" in img.mode else 4 if img.mode in ("I", "F") else 1)
+        _check_size(name, height, width, 1, bytes_per_pixel)
         img.load()
+    except AppInputError:
+        raise
     except (UnidentifiedImageError, OSError) as err:
         raise AppInputError(
             f"{name} is neither an image (PNG, JPEG) nor a DICOM file: upload a chest X-ray image."
@@ -138,7 +214,9 @@ def load_image(source: Any, name: str | None = None) -> tuple[np.ndarray, dict[s
     did); other data (DICOM, 16-bit PNG) is mapped to 0-255 by its own range. The image is then cropped
     to its central square and resized with anti-aliasing. Anything unusable raises :class:`AppInputError`
     with a message meant for the user (not a traceback): not an image, DICOM without pixels, a volume,
-    an image smaller than 28x28, a strip, a blank image.
+    an image smaller than 28x28, a strip, a blank image, and (from the header, before decoding) a file,
+    image or decoded size above ``MAX_FILE_BYTES``, ``MAX_PIXELS`` or ``MAX_DECODED_BYTES``. A large legal
+    image is box-averaged to about ``SHRINK_TO`` pixels first, so the resize stays fast.
     """
     from medtutor.preprocess import center_crop, resize
 
@@ -146,6 +224,11 @@ def load_image(source: Any, name: str | None = None) -> tuple[np.ndarray, dict[s
     name = name or default_name
     if len(raw) == 0:
         raise AppInputError(f"{name} is empty (0 bytes): upload the image again.")
+    if len(raw) > MAX_FILE_BYTES:
+        raise AppInputError(
+            f"{name} is {len(raw) / 2**20:.0f} MB, more than the {MAX_FILE_BYTES / 2**20:.0f} MB this app accepts: "
+            "export a single, smaller image (a chest X-ray needs a few MB)."
+        )
     info: dict[str, Any] = {"name": name, "warnings": []}
     if _is_dicom_bytes(raw):
         info["format"] = "DICOM"
@@ -154,6 +237,8 @@ def load_image(source: Any, name: str | None = None) -> tuple[np.ndarray, dict[s
         info["format"] = "image"
         pixels = _raster_pixels(raw, name)
     eight_bit = pixels.dtype == np.uint8
+    original_shape = tuple(int(s) for s in pixels.shape[:2])
+    pixels = _shrink_large(pixels)  # box-average a large legal image first: fast, anti-aliased, little memory
     pixels = np.asarray(pixels, dtype=np.float32)
     if pixels.ndim == 3 and pixels.shape[-1] in (3, 4):  # RGB(A) DICOM: luminance, drop alpha
         pixels = pixels[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
@@ -161,7 +246,7 @@ def load_image(source: Any, name: str | None = None) -> tuple[np.ndarray, dict[s
         raise AppInputError(
             f"{name} has shape {pixels.shape}: a volume or multi-frame image. Export ONE 2-D image (one slice)."
         )
-    info["original_shape"] = tuple(int(s) for s in pixels.shape)
+    info["original_shape"] = original_shape
     h, w = pixels.shape
     if min(h, w) < IMAGE_SIZE:
         raise AppInputError(
@@ -182,6 +267,26 @@ def load_image(source: Any, name: str | None = None) -> tuple[np.ndarray, dict[s
     small = resize(center_crop(scaled, side), IMAGE_SIZE)
     info["warnings"].append("Outside the test set there is no ground truth: the model may be far from its data.")
     return np.clip(np.round(small), 0, 255).astype(np.uint8), info
+
+
+def _shrink_large(pixels: np.ndarray) -> np.ndarray:
+    """Average k x k blocks (integer k) so the shorter side stays >= ``SHRINK_TO``; small images pass unchanged.
+
+    A box average is an anti-aliasing filter, and it runs in one pass over the array, so a 4000 x 4000
+    radiograph is reduced in milliseconds before the exact anti-aliased resize to 28 x 28 (which on the
+    full image would filter millions of pixels with a very wide kernel). The aspect ratio is kept, so the
+    later centre crop and size checks see the same shape, only smaller.
+    """
+    if pixels.ndim < 2:
+        return pixels
+    h, w = pixels.shape[:2]
+    k = min(h, w) // SHRINK_TO
+    if k < 2:
+        return pixels
+    hh, ww = h // k * k, w // k * k
+    top, left = (h - hh) // 2, (w - ww) // 2
+    block = pixels[top : top + hh, left : left + ww]
+    return block.reshape(hh // k, k, ww // k, k, *pixels.shape[2:]).mean(axis=(1, 3), dtype=np.float32)
 
 
 # --------------------------------------------------------------------------- prediction
@@ -291,9 +396,11 @@ def operating_point(y_true: Any, y_prob: Any, threshold: float, prevalence: floa
     by Bayes, PPV = sens*prev / (sens*prev + (1-spec)*(1-prev)). ``prevalence=None`` uses the test set's.
     Also returns ``tpr``/``fpr`` for drawing the point on the ROC curve.
     """
+    from medtutor._validate import check_labels, check_probs
     from medtutor.metrics import clinical_metrics, ppv_at_prevalence
 
     thr = _check_fraction(threshold, "threshold")
+    check_probs(y_prob, n=len(check_labels(y_true)))  # probabilities, not logits: refused with the fix
     m = clinical_metrics(y_true, y_prob, threshold=thr)
     y = np.asarray(y_true).ravel()
     prev = float(np.mean(y)) if prevalence is None else _check_fraction(prevalence, "prevalence", open_interval=True)
@@ -332,10 +439,10 @@ def triage(y_prob: Any, y_true: Any, k: int) -> dict[str, Any]:
     the top k), ``total_positives``, ``recall_at_k``, and ``random_expected`` (k x prevalence: what a
     random order finds on average).
     """
-    from medtutor.metrics import _check_labels, _check_probs
+    from medtutor._validate import check_labels, check_probs
 
-    y = _check_labels(y_true)
-    p = _check_probs(y_prob, n=len(y))
+    y = check_labels(y_true)
+    p = check_probs(y_prob, n=len(y))
     if not isinstance(k, (int, np.integer)) or not 1 <= k <= len(y):
         raise ValueError(f"k must be an integer between 1 and the number of cases ({len(y)}), got {k!r}.")
     order = np.argsort(-p, kind="stable")

@@ -41,7 +41,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
             sites = "".join(args.sites) if args.sites else None
             files = data.fetch(name, dest=args.dest, sites=sites)
             print(f"ok      {name}: {len(files)} file(s)" + (f" -> {Path(args.dest) / name}" if args.dest else ""))
-        except (data.DataUnavailableError, data.ChecksumError, KeyError, ValueError) as err:
+        except (data.DataUnavailableError, data.ChecksumError, KeyError, ValueError, OSError) as err:
             failed += 1
             print(f"FAILED  {name}: {err}", file=sys.stderr)
     return 1 if failed else 0
@@ -59,12 +59,18 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         return 2
     bad = [(rel, st) for rel, st in report if st != "ok"]
     for rel, st in bad:
-        print(f"{st:8s} {rel}")
+        print(f"{st:10s} {rel}")
     mismatches = sum(st == "MISMATCH" for _, st in bad)
+    unreadable = sum(st == "UNREADABLE" for _, st in bad)
+    missing = len(bad) - mismatches - unreadable
     print(
-        f"{len(report) - len(bad)} ok, {mismatches} checksum mismatch(es), {len(bad) - mismatches} missing, in {folder}"
+        f"{len(report) - len(bad)} ok, {mismatches} checksum mismatch(es), {missing} missing, "
+        f"{unreadable} unreadable, in {folder}"
     )
-    return 1 if mismatches else 0
+    problems = data.verify_problems(folder, report)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
@@ -82,8 +88,8 @@ def _cmd_student(args: argparse.Namespace) -> int:
 
     try:
         written = exercises.build_student_dir(args.src, args.out)
-    except (FileNotFoundError, ValueError) as err:
-        print(err, file=sys.stderr)
+    except (OSError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
         return 2
     print(f"wrote {len(written)} student notebook(s) to {args.out}")
     return 0
@@ -128,8 +134,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``medtutor`` console script."""
+    from medtutor._validate import EnvVarError
+
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except (OSError, EnvVarError) as err:  # the environment (a path, a permission, a variable): one line, no traceback
+        print(f"error: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from medtutor import _validate
+
 __all__ = [
     "ChecksumError",
     "DataUnavailableError",
@@ -86,9 +88,21 @@ def info(name: str) -> dict[str, Any]:
 
 
 def data_dir() -> Path | None:
-    """The pre-seeded data folder named by ``MEDTUTOR_DATA_DIR``, or None when unset."""
+    """The pre-seeded data folder named by ``MEDTUTOR_DATA_DIR``, or None when unset.
+
+    A value that is not an existing folder (a typo, an unmounted share) is warned about, naming the
+    variable: otherwise every file silently falls through to a download or a stand-in.
+    """
     value = os.environ.get("MEDTUTOR_DATA_DIR", "").strip()
-    return Path(value).expanduser() if value else None
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_dir():
+        _validate.warn_once(
+            f"MEDTUTOR_DATA_DIR={value!r} is not an existing folder, so no pre-seeded file is found there. "
+            "Fix: point it at the data folder (layout <dataset>/<file>), or unset it."
+        )
+    return path
 
 
 def cache_dir() -> Path:
@@ -100,24 +114,44 @@ def cache_dir() -> Path:
         import pooch
 
         path = Path(pooch.os_cache("medtutor"))
+    if path.exists() and not path.is_dir():
+        raise NotADirectoryError(
+            f"The user cache {path} is a file, not a folder. Fix: set MEDTUTOR_CACHE_DIR to a folder "
+            "(e.g. export MEDTUTOR_CACHE_DIR=$HOME/.cache/medtutor), or remove that file."
+        )
     return path
+
+
+def _writable_cache(folder: Path) -> Path:
+    """``folder`` (inside the user cache) created and proven writable, or a clear error naming MEDTUTOR_CACHE_DIR."""
+    return _validate.writable_dir(folder, "the user cache (MEDTUTOR_CACHE_DIR)")
 
 
 def require_real(name: str) -> bool:
     """True when ``MEDTUTOR_REQUIRE_REAL`` forbids a synthetic stand-in for dataset ``name``.
 
-    ``1``/``true``/``all``: every dataset; ``0``/unset: none; otherwise a comma-separated list of names.
+    ``1``/``true``/``yes``/``on``/``all``: every dataset; ``0``/``off``/unset: none; otherwise a
+    comma-separated list of names. A name the registry does not know (a typo, or a dataset of a newer
+    release) is warned about, naming the variable, since a guard that matches nothing fails open.
     """
     value = os.environ.get("MEDTUTOR_REQUIRE_REAL", "").strip().lower()
-    if value in ("", "0", "false", "no", "none"):
+    if value in _validate.FALSE_WORDS:
         return False
-    if value in ("1", "true", "yes", "all"):
+    if value in (*_validate.TRUE_WORDS, "all"):
         return True
-    return name.lower() in {v.strip() for v in value.split(",") if v.strip()}
+    names = {v.strip() for v in value.split(",") if v.strip()}
+    unknown = sorted(names - set(registry()))
+    if unknown:
+        _validate.warn_once(
+            f"MEDTUTOR_REQUIRE_REAL names {', '.join(map(repr, unknown))}, which no registered dataset is called; "
+            f"they are ignored. Known: {', '.join(sorted(registry()))} (or 1 for all)."
+        )
+    return name.lower() in names
 
 
 def _offline() -> bool:
-    return os.environ.get("MEDTUTOR_OFFLINE", "").strip().lower() in ("1", "true", "yes")
+    """``MEDTUTOR_OFFLINE`` as a strict yes/no value (an unknown value is an error, never "online")."""
+    return _validate.env_flag("MEDTUTOR_OFFLINE")
 
 
 # --------------------------------------------------------------------------- checksums and fetching
@@ -135,7 +169,10 @@ def md5sum(path: str | os.PathLike[str]) -> str:
 def _check(path: Path, md5: str | None, where: str) -> Path:
     if md5 is None:
         return path
-    actual = md5sum(path)
+    try:
+        actual = md5sum(path)
+    except PermissionError as err:
+        raise PermissionError(_validate.unreadable_message(path)) from err
     if actual != md5:
         raise ChecksumError(
             f"Checksum mismatch for {path} ({where}).\n"
@@ -152,7 +189,7 @@ def _download(url: str, dest: Path, md5: str | None) -> Path:
     """Download ``url`` to ``dest`` with pooch: checksum-verified, retried, atomic (tmp file + rename)."""
     import pooch
 
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    _writable_cache(dest.parent)  # creates it, or says clearly why it cannot
     known = f"md5:{md5}" if md5 else None
     downloader = pooch.HTTPDownloader(progressbar=False, timeout=30)
     fetcher = pooch.create(
@@ -164,7 +201,9 @@ def _download(url: str, dest: Path, md5: str | None) -> Path:
     )
     # pooch writes into a temporary file in the same folder and renames it only when the checksum
     # matches: two kernels fetching at once never see (or leave) a half-written file.
-    return Path(fetcher.fetch(dest.name, downloader=downloader))
+    path = Path(fetcher.fetch(dest.name, downloader=downloader))
+    _validate.make_public(path)  # pooch's temporary file was 0600: keep it readable for a shared cache
+    return path
 
 
 def fetch_file(dataset: str, relpath: str, md5: str | None, url: str | None) -> Path:
@@ -176,24 +215,33 @@ def fetch_file(dataset: str, relpath: str, md5: str | None, url: str | None) -> 
     if seeded is not None:
         candidate = seeded / dataset / relpath
         if candidate.is_file():
+            if not os.access(candidate, os.R_OK):
+                raise PermissionError(_validate.unreadable_message(candidate))
             return _check(candidate, md5, "MEDTUTOR_DATA_DIR")
+        for folder in (seeded / dataset, candidate.parent):  # a closed folder hides its files: say so
+            if folder.is_dir() and not os.access(folder, os.R_OK | os.X_OK):
+                raise PermissionError(_validate.unreadable_message(folder))
     cached = cache_dir() / dataset / relpath
+    removed = ""
     if cached.is_file():
         try:
             return _check(cached, md5, "user cache")
         except ChecksumError:
             cached.unlink(missing_ok=True)  # our own cache: a bad copy is removed and fetched again
+            removed = f" (a corrupt copy in the user cache, {cached}, failed its checksum and was removed)"
+            print(f"{cached} was corrupt (checksum mismatch) and has been removed.")
     if url is None:
-        raise DataUnavailableError(f"{dataset}/{relpath} has no download URL.")
+        raise DataUnavailableError(f"{dataset}/{relpath} has no download URL{removed}.")
     if _offline():
-        raise DataUnavailableError(f"{dataset}/{relpath} is not available and MEDTUTOR_OFFLINE=1.")
+        raise DataUnavailableError(f"{dataset}/{relpath} is not available and MEDTUTOR_OFFLINE=1{removed}.")
+    _writable_cache(cached.parent)  # a read-only cache or a cache path under a file: say so before downloading
     try:
         return _download(url, cached, md5)
     except ValueError as err:  # pooch: hash mismatch of the downloaded file
         raise ChecksumError(f"Downloaded {url} does not match its official checksum: {err}") from err
     except Exception as err:  # network errors of every kind
         raise DataUnavailableError(
-            f"Could not download {dataset}/{relpath} from {url}: {type(err).__name__}: {err}"
+            f"Could not download {dataset}/{relpath} from {url}: {type(err).__name__}: {err}{removed}"
         ) from err
 
 
@@ -247,13 +295,27 @@ class Dataset:
         return "\n".join(lines)
 
 
+#: Keyword arguments :func:`load` accepts, per registry format; a new format adds its entry here
+#: (a format missing from this table is not checked).
+_LOAD_KWARGS: dict[str, set[str]] = {"medmnist-npz": set(), "ecg-csv": set(), "physionet-pcg": {"sites"}}
+
+
 def load(name: str, **kwargs: Any) -> Dataset:
     """Load a dataset by registry name: real when it can be had, else an announced stand-in.
 
-    ``load("physionet2016", sites="abcd")`` chooses the PhysioNet training sites.
+    ``load("physionet2016", sites="abcd")`` chooses the PhysioNet training sites. Any other keyword is
+    refused: silently ignoring ``split=`` or ``site=`` would hand back data the caller did not ask for.
     """
     entry = info(name)
     fmt = entry["format"]
+    allowed = _LOAD_KWARGS.get(fmt)
+    unknown = sorted(set(kwargs) - allowed) if allowed is not None else []
+    if unknown:
+        accepts = f"it accepts only {', '.join(sorted(allowed))}=" if allowed else "it takes no options"
+        raise TypeError(
+            f"load({name!r}) got unknown argument(s) {', '.join(unknown)}: {accepts}. "
+            "Every split is in the returned dataset (ds.x_train, ds.x_val, ds.x_test)."
+        )
     try:
         if fmt == "medmnist-npz":
             return _load_medmnist(name, entry)
@@ -417,6 +479,7 @@ def _synthetic_physionet_folder(name: str, sites: str | list[str], reason: str) 
 
     folder = cache_dir() / "synthetic" / name
     synthetic.banner(name, reason)
+    _writable_cache(folder)
     for site in sites:
         if not (folder / f"training-{site}" / "REFERENCE.csv").is_file():
             synthetic.write_physionet_folder(folder / f"training-{site}", n_records=40, seed=ord(site))
@@ -539,13 +602,16 @@ def fetch(name: str, dest: str | os.PathLike[str] | None = None, sites: str | No
         return src
     import shutil
 
+    _validate.writable_dir(Path(dest), "--dest")
     out = []
     for path in src:
         rel = _relative_to_dataset(path, name)
         target = Path(dest) / name / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         if path.resolve() != target.resolve():
-            shutil.copy2(path, target)
+            shutil.copyfile(path, target)  # not copy2: a 0600 source must not stay private for the students
+            shutil.copystat(path, target)  # keep the time stamp ...
+        _validate.make_public(target)  # ... but give the umask's world-readable mode
         out.append(target)
     return out
 
@@ -558,8 +624,10 @@ def _relative_to_dataset(path: Path, name: str) -> Path:
 def verify_dir(folder: str | os.PathLike[str]) -> list[tuple[str, str]]:
     """Check every registered file present under ``folder`` (layout ``<dataset>/<file>``).
 
-    Returns a list of (relative path, status) with status ``ok``, ``MISMATCH`` or ``missing``; datasets
-    with no folder at all are skipped. ``medtutor data verify`` exits non-zero on any mismatch.
+    Returns a list of (relative path, status) with status ``ok``, ``MISMATCH``, ``UNREADABLE`` (chmod) or
+    ``missing``; datasets with no folder at all are skipped. ``medtutor data verify`` exits non-zero unless
+    every expected file of at least one dataset is ``ok`` and nothing is a mismatch or unreadable
+    (see :func:`verify_problems`).
     """
     root = Path(folder)
     if not root.is_dir():
@@ -575,13 +643,59 @@ def verify_dir(folder: str | os.PathLike[str]) -> list[tuple[str, str]]:
                 continue
         for rel, md5, _ in _file_list(name, sites):
             path = root / name / rel
-            if not path.is_file():
-                report.append((f"{name}/{rel}", "missing"))
-            elif md5 is not None and md5sum(path) != md5:
-                report.append((f"{name}/{rel}", "MISMATCH"))
-            else:
-                report.append((f"{name}/{rel}", "ok"))
+            report.append((f"{name}/{rel}", _verify_one(path, md5)))
     return report
+
+
+def _verify_one(path: Path, md5: str | None) -> str:
+    """Status of one expected file: ``ok``, ``MISMATCH``, ``UNREADABLE`` or ``missing``."""
+    if not path.is_file():
+        return "missing"
+    try:
+        return "MISMATCH" if md5 is not None and md5sum(path) != md5 else "ok"
+    except PermissionError:
+        return "UNREADABLE"
+
+
+def verify_problems(folder: str | os.PathLike[str], report: list[tuple[str, str]]) -> list[str]:
+    """Why a verified folder is not a usable data folder (empty list when it is).
+
+    Usable: every expected file of at least one dataset is ``ok`` and no file is a mismatch or unreadable.
+    A folder holding no dataset folder gets a hint: one level too deep (a dataset's own folder), one level
+    too high (the data folder is a sub-folder), or simply empty.
+    """
+    root = Path(folder)
+    problems = []
+    if not report:
+        problems.append(f"no dataset folder found in {root}. " + _layout_hint(root))
+        return problems
+    complete = {rel.split("/", 1)[0] for rel, _ in report}
+    complete -= {rel.split("/", 1)[0] for rel, st in report if st != "ok"}
+    if not complete:
+        problems.append("no dataset has every expected file: fetch the missing ones (`medtutor data fetch NAME --dest DIR`).")
+    if any(st == "MISMATCH" for _, st in report):
+        problems.append("some files fail their official checksum: delete them and fetch them again.")
+    if any(st == "UNREADABLE" for _, st in report):
+        problems.append(f"some files cannot be read by this user: run `chmod -R a+rX {root}`.")
+    return problems
+
+
+def _layout_hint(root: Path) -> str:
+    """Guess what is wrong with a folder that holds no ``<dataset>/`` sub-folder."""
+    names = set(registry())
+    own_files = {f["name"] for e in registry().values() for f in e.get("files", []) if isinstance(f, dict)}
+    entries = {p.name for p in root.iterdir()} if root.is_dir() else set()
+    if root.name in names or entries & own_files or any(e.startswith("training-") for e in entries):
+        return (
+            f"It looks like ONE dataset's own folder: pass its parent instead (`--dir {root.parent}`); "
+            "the layout is <data folder>/<dataset>/<file>."
+        )
+    deeper = sorted(p for p in root.iterdir() if p.is_dir() and {q.name for q in p.iterdir()} & names) if entries else []
+    if deeper:
+        return f"The data folder seems to be {deeper[0]}: pass `--dir {deeper[0]}`."
+    if not entries:
+        return f"The folder is empty: pre-seed it with `medtutor data fetch --dest {root}`."
+    return f"Expected sub-folders named after datasets ({', '.join(sorted(names))})."
 
 
 def status() -> list[dict[str, str]]:
@@ -600,6 +714,8 @@ def status() -> list[dict[str, str]]:
             seeded = data_dir()
             if seeded is not None and (seeded / name / rel).is_file():
                 where = f"data dir ({seeded})"
+                if not os.access(seeded / name / rel, os.R_OK):
+                    where += f" but UNREADABLE for this user: chmod -R a+rX {seeded}"
             elif (cache_dir() / name / rel).is_file():
                 where = f"cache ({cache_dir()})"
         rows.append({"name": name, "title": entry["title"], "where": where, "license": entry["license"]})

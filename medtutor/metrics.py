@@ -34,56 +34,10 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- input checks
-def _as_1d(x, name: str) -> np.ndarray:
-    """Return ``x`` as a 1-D array; accept a column ``(N, 1)`` (what ``model.predict`` returns)."""
-    arr = np.asarray(x)
-    if arr.dtype == object:
-        raise TypeError(f"{name} must be a numeric array, got dtype=object; pass np.asarray(..., dtype=float).")
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr[:, 0]
-    if arr.ndim != 1:
-        raise ValueError(
-            f"{name} must be 1-D with shape (N,) (or a column (N, 1)), got shape {arr.shape}; "
-            f"for a 2-class softmax output pass probs[:, 1], otherwise use .ravel()."
-        )
-    if arr.size == 0:
-        raise ValueError(f"{name} is empty; pass at least one case.")
-    return arr
-
-
-def _check_labels(y, name: str = "y_true") -> np.ndarray:
-    """Validate 0/1 labels (bool, int or float 0.0/1.0) and return them as int64."""
-    arr = _as_1d(y, name)
-    if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or inf; drop those cases (e.g. mask = np.isfinite({name})).")
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must hold 0/1 numbers, got dtype {arr.dtype}.")
-    bad = ~np.isin(arr, (0, 1))
-    if bad.any():
-        raise ValueError(
-            f"{name} must contain only 0 and 1 (1 = disease), found e.g. {arr[bad][0]!r}; "
-            "map class names to 0/1 first, and if these are probabilities, threshold them: "
-            "(y_prob >= 0.5).astype(int)."
-        )
-    return arr.astype(np.int64)
-
-
-def _check_probs(p, name: str = "y_prob", n: int | None = None, unit: bool = True) -> np.ndarray:
-    """Validate finite scores (in [0, 1] when ``unit``) of length ``n`` and return them as float64."""
-    arr = _as_1d(p, name)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}.")
-    arr = arr.astype(np.float64)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or inf; check the model output (e.g. np.isfinite({name}).all()).")
-    if unit and (arr.min() < 0 or arr.max() > 1):
-        raise ValueError(
-            f"{name} must be probabilities in [0, 1], found values in [{arr.min():.3g}, {arr.max():.3g}]; "
-            "apply a sigmoid to logits first (1 / (1 + np.exp(-z)))."
-        )
-    if n is not None and arr.shape[0] != n:
-        raise ValueError(f"{name} has {arr.shape[0]} entries but y_true has {n}; they must be aligned case by case.")
-    return arr
+# One home for input checks (medtutor._validate); the private names stay for existing callers.
+from medtutor._validate import as_1d as _as_1d  # noqa: E402
+from medtutor._validate import check_labels as _check_labels  # noqa: E402
+from medtutor._validate import check_probs as _check_probs  # noqa: E402
 
 
 def _check_both_classes(y: np.ndarray, what: str) -> None:
@@ -136,10 +90,11 @@ def clinical_metrics(y_true, y_prob, threshold: float = 0.5) -> dict[str, float]
     Accuracy is the share of *all* cases classified correctly; sensitivity (recall) the share of diseased
     cases found; specificity the share of healthy cases cleared; PPV (precision) the share of positive calls
     that are right; NPV the share of negative calls that are right; F1 the harmonic mean of PPV and
-    sensitivity. Undefined ratios (zero denominator) are ``nan``.
+    sensitivity. Undefined ratios (zero denominator) are ``nan``. ``y_prob`` must be probabilities in [0, 1]:
+    logits are refused (thresholding them at 0.5 would silently report a wrong sensitivity).
     """
     yt = _check_labels(y_true)
-    p = _check_probs(y_prob, n=yt.shape[0], unit=False)
+    p = _check_probs(y_prob, n=yt.shape[0])  # probabilities only: logits would give a wrong sensitivity
     t = float(threshold)
     if not np.isfinite(t):
         raise ValueError(f"threshold must be a finite number, got {threshold!r}.")

@@ -200,13 +200,19 @@ def save_pneumonia_model(model: Any, path: str | os.PathLike[str] | None = None,
     """Save the model atomically (default :func:`pneumonia_model_path`) plus a JSON sidecar of ``info``.
 
     ``info`` records facts later notebooks need, e.g. ``val_threshold`` (chosen on the validation split)
-    and ``train_seconds``. Returns the path written.
+    and ``train_seconds``; ``source`` ("real"/"synthetic", the ``Dataset.source`` it was trained on) also
+    keys the cache (see :mod:`medtutor._modelcache`). Returns the path written.
     """
+    from medtutor import _modelcache, _validate
+
     _check_model(model)
     target = Path(path) if path is not None else pneumonia_model_path()
     if target.suffix != ".keras":
         raise ValueError(f"save to a .keras file, got {target.name!r}.")
+    _validate.writable_dir(target.parent, "the model folder")
     meta = {"model_name": model.name, "recipe": RECIPE, **info}
+    if info.get("source") in ("real", "synthetic"):
+        meta["cache_key"] = _modelcache.cache_key(RECIPE, info["source"])
     text = json.dumps(meta, indent=1, default=float)
     _atomic_write(target.with_suffix(".json"), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"), ".json")
     _atomic_write(target, lambda tmp: model.save(tmp), ".keras")
@@ -258,19 +264,26 @@ def load_or_train_pneumonia_model(verbose: bool = True) -> Any:
     Input: ``medtutor.preprocess.to_float01(x)``; output: the probability of pneumonia. Retraining uses
     notebook 06's recipe on the real data (about two minutes on one core) and records the decision
     threshold chosen on the validation split (Youden's J) in the sidecar, see :func:`pneumonia_model_info`.
+    A cached model is reused only when its recipe, data source (real or stand-in) and medtutor version
+    match this run (:mod:`medtutor._modelcache`); otherwise a banner says why and it is retrained.
     """
+    from medtutor import _modelcache, _validate, data
+
+    ds = data.load("pneumoniamnist")  # its source (real or stand-in) decides whether the cached model fits
     model = load_pneumonia_model()
     if model is not None:
-        if verbose:
-            print(f"Loaded the PneumoniaMNIST CNN from {pneumonia_model_path()}")
-        return model
-    from medtutor import data
+        problem = _modelcache.reuse_problem(pneumonia_model_info(), _modelcache.cache_key(RECIPE, ds.source))
+        if problem is None:
+            if verbose:
+                print(f"Loaded the PneumoniaMNIST CNN from {pneumonia_model_path()}")
+            return model
+        print(_modelcache.retrain_banner(pneumonia_model_path(), problem))
     from medtutor.metrics import youden_threshold
     from medtutor.preprocess import to_float01
 
+    _validate.writable_dir(pneumonia_model_path().parent, "the model cache (MEDTUTOR_CACHE_DIR)")  # before training
     if verbose:
         print("No valid saved PneumoniaMNIST CNN: training it now with notebook 06's recipe (about 2 minutes)...")
-    ds = data.load("pneumoniamnist")
     x_val = to_float01(ds.x_val)
     model, history, seconds = train_pneumonia_model(to_float01(ds.x_train), ds.y_train, x_val, ds.y_val)
     p_val = model.predict(x_val, batch_size=256, verbose=0).ravel()

@@ -416,7 +416,11 @@ def load_nifti_folder(folder: str | Path, labels_csv: str | Path | None = None) 
             f"labels CSV {csv_path} not found: create it with a header 'file,label' (optional ',mask') and one "
             "row per scan, label 1 = lesion, 0 = none."
         )
-    with open(csv_path, newline="", encoding="utf-8") as fh:
+    import io
+
+    from medtutor._validate import read_text_file
+
+    with io.StringIO(read_text_file(csv_path, "labels CSV"), newline="") as fh:  # a UTF-8 BOM is fine
         reader = csv.DictReader(fh)
         columns = [c.strip() for c in (reader.fieldnames or [])]
         if "file" not in columns or "label" not in columns:
@@ -453,6 +457,11 @@ def load_nifti_folder(folder: str | Path, labels_csv: str | Path | None = None) 
             mask = (mask > 0.5).astype(np.uint8)
             if row["label"] == "0" and mask.any():
                 raise ValueError(f"{csv_path} line {line}: label 0 (no lesion) but the mask of {name} is not empty.")
+            if row["label"] == "1" and not mask.any():
+                raise ValueError(
+                    f"{csv_path} line {line}: label 1 (lesion) but the mask of {name} is empty: "
+                    "fix the label, or give the mask that outlines the lesion."
+                )
         volumes.append(vol)
         labels.append(int(row["label"]))
         files.append(name)

@@ -52,7 +52,10 @@ def test_augmentation_keeps_shape_and_never_flips():
 
 def test_save_load_roundtrip_and_sidecar(cache):
     model = M.pneumonia_cnn()
-    path = M.save_pneumonia_model(model, val_threshold=0.4, train_seconds=1.5)
+    from medtutor import data
+
+    source = data.load("pneumoniamnist").source  # the cache is keyed on it: saved as this run would train
+    path = M.save_pneumonia_model(model, val_threshold=0.4, train_seconds=1.5, source=source)
     assert path == M.pneumonia_model_path() and path.is_file()
     assert not [p for p in path.parent.iterdir() if ".tmp" in p.name]  # atomic: no temp file left
     info = M.pneumonia_model_info()

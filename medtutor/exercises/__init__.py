@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from . import nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb11, nb12, nb13, nb14, nb15  # noqa: F401  (importing registers the checks)
 from ._api import EXERCISES, Exercise, call, check, close, evaluate, exercise, strict_mode
-from .student import build_student_dir, make_student_notebook, strip_solutions
+from .student import build_student_dir, has_solutions, make_student_notebook, strip_solutions
 
 __all__ = [
     "EXERCISES",
@@ -24,6 +24,7 @@ __all__ = [
     "close",
     "evaluate",
     "exercise",
+    "has_solutions",
     "make_student_notebook",
     "strict_mode",
     "strip_solutions",

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from medtutor._validate import check_not_shadowed
+
 __all__ = ["EXERCISES", "Exercise", "call", "check", "close", "evaluate", "exercise", "strict_mode"]
 
 
@@ -54,13 +56,20 @@ def exercise(ex_id: str, title: str, hint: str, wrong: list[Any] | None = None):
 
 
 def evaluate(ex_id: str, answer: Any) -> tuple[str, str | None]:
-    """Run a check without printing: ``("correct"|"wrong"|"todo", message)``."""
+    """Run a check without printing: ``("correct"|"wrong"|"todo", message)``.
+
+    Whatever the student's code does (raise, or call ``sys.exit()``/``exit()``) becomes feedback; a broken
+    installation (a shadowed package) is reported as such, never blamed on the student.
+    """
+    check_not_shadowed()
     if ex_id not in EXERCISES:
         raise KeyError(f"No exercise {ex_id!r}. Known: {', '.join(sorted(EXERCISES))}.")
     try:
         problem = EXERCISES[ex_id].checker(answer)
     except NotImplementedError:
         return "todo", None
+    except SystemExit:  # sys.exit()/exit() in an answer must not end the kernel's cell or escape check()
+        return "wrong", "your code called sys.exit() (or exit()): a function must return its answer instead."
     except Exception as err:  # the student's code raised: that is feedback, not a crash
         return "wrong", f"your code raised {type(err).__name__}: {err}"
     return ("correct", None) if problem is None else ("wrong", problem)

@@ -79,6 +79,14 @@ def _check_05_2(answer: Any) -> str | None:
         lambda ids, f, seed: np.random.default_rng(seed).random(len(ids)) < f,
         lambda ids, f, seed: np.zeros(len(ids), dtype=bool),
         lambda ids, f, seed: np.isin(ids, np.unique(ids)),
+        # ignores the seed: every "random" split is the same one
+        lambda ids, f, seed: np.isin(
+            ids, np.random.default_rng(0).choice(np.unique(ids), round(f * len(np.unique(ids))), replace=False)
+        ),
+        # ignores the seed the other way: not reproducible
+        lambda ids, f, seed: np.isin(
+            ids, np.random.default_rng().choice(np.unique(ids), round(f * len(np.unique(ids))), replace=False)
+        ),
     ],
 )
 def _check_05_3(answer: Any) -> str | None:
@@ -94,4 +102,14 @@ def _check_05_3(answer: Any) -> str | None:
         share = len(set(patient_ids[is_test].tolist())) / len(set(patient_ids.tolist()))
         if abs(share - 0.25) > 0.1:
             return f"{share:.0%} of the patients are in the test set; expected about 25 %."
+    return _check_05_3_seed(answer, ids)
+
+
+def _check_05_3_seed(answer: Any, ids: np.ndarray) -> str | None:
+    """The split must be reproducible for one seed and change with the seed."""
+    splits = [np.asarray(call(answer, ids, 0.25, seed)) for seed in (0, 0, 1, 2, 3)]
+    if not np.array_equal(splits[0], splits[1]):
+        return "calling it twice with the same seed gave two different splits: it must be reproducible."
+    if all(np.array_equal(splits[0], other) for other in splits[2:]):
+        return "seeds 0, 1, 2 and 3 all gave the same split: your code ignores the seed."
     return None

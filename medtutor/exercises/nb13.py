@@ -24,7 +24,31 @@ def _eod_cases() -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     three = (rng.integers(0, 2, 200), rng.integers(0, 2, 200), rng.choice(np.array(["x", "y", "z"]), 200))
     three[0][:6] = 1  # every group has diseased cases
     three[2][:6] = ["x", "x", "y", "y", "z", "z"]
-    return [fixed, three]
+    return [fixed, three, *_many_group_cases()]
+
+
+def _many_group_cases() -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Cases with 3-5 groups where the extreme sensitivities lie in the LAST groups (seeds vary the rest).
+
+    An answer that only compares the first two groups, or one group against the rest, is refused.
+    """
+    cases = []
+    for seed, n_groups in ((1, 3), (2, 4), (3, 5)):
+        rng = np.random.default_rng(seed)
+        names = np.array([f"g{k}" for k in range(n_groups)])
+        g = np.repeat(names, 30)
+        y = np.ones(len(g), dtype=np.int64)
+        y[rng.random(len(g)) < 0.3] = 0
+        sens = np.linspace(0.6, 0.7, n_groups)
+        sens[-1], sens[-2] = 1.0, 0.2  # the largest gap involves the last two groups
+        p = (rng.random(len(g)) < sens[np.searchsorted(names, g)]).astype(np.int64)
+        cases.append((y, p, g))
+    return cases
+
+
+def _sensitivity_in(y: np.ndarray, p: np.ndarray, members: np.ndarray) -> float:
+    """Share of the diseased cases among ``members`` called positive (used by the known-wrong answers)."""
+    return float(np.mean(p[members & (y == 1)] == 1))
 
 
 @exercise(
@@ -42,6 +66,10 @@ def _eod_cases() -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         lambda y, p, g: float(
             max(np.mean(p[g == k]) for k in np.unique(g)) - min(np.mean(p[g == k]) for k in np.unique(g))
         ),
+        # a two-group answer: compares only the first two groups
+        lambda y, p, g: abs(_sensitivity_in(y, p, g == np.unique(g)[0]) - _sensitivity_in(y, p, g == np.unique(g)[1])),
+        # a two-group answer: the first case's group against everybody else
+        lambda y, p, g: abs(_sensitivity_in(y, p, g == g[0]) - _sensitivity_in(y, p, g != g[0])),
     ],
 )
 def _check_13_1(answer: Any) -> str | None:
