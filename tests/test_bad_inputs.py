@@ -333,7 +333,7 @@ def test_student_out_under_a_file(tmp_path, capsys):
 # --------------------------------------------------------------------------- exercises
 def test_sys_exit_in_an_answer_does_not_escape_check(capsys, monkeypatch):
     monkeypatch.delenv("MEDTUTOR_STRICT_EXERCISES", raising=False)
-    assert exercises.check("03.4", lambda layers: sys.exit("bye")) is False
+    assert not exercises.check("03.4", lambda layers: sys.exit("bye"))
     assert "sys.exit()" in capsys.readouterr().out
 
 

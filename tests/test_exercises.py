@@ -25,7 +25,7 @@ def test_known_wrong_answers_are_refused_with_feedback(ex_id, capsys, monkeypatc
     ex = exercises.EXERCISES[ex_id]
     assert ex.wrong, f"exercise {ex_id} registers no known-wrong answer"
     for wrong in ex.wrong:
-        assert exercises.check(ex_id, wrong) is False
+        assert not exercises.check(ex_id, wrong)
         out = capsys.readouterr().out
         assert "not yet" in out and "Hint:" in out
 
@@ -35,10 +35,10 @@ def test_not_implemented_is_reported_as_todo(capsys, monkeypatch):
     def todo(*args):
         raise NotImplementedError()
 
-    assert exercises.check("00.1", 15) is True
+    assert exercises.check("00.1", 15)
     exercises.EXERCISES["00.9"] = exercises.Exercise("00.9", "t", "h", lambda f: f())
     try:
-        assert exercises.check("00.9", todo) is False
+        assert not exercises.check("00.9", todo)
         assert "not attempted" in capsys.readouterr().out
     finally:
         del exercises.EXERCISES["00.9"]
@@ -83,7 +83,9 @@ def test_student_build_keeps_no_solution(tmp_path, capsys):
     built = sorted((tmp_path / "student").glob("*.ipynb"))
     assert [p.name for p in built] == [p.name for p in NOTEBOOKS]
     for src, out in zip(NOTEBOOKS, built):
-        before, after = _sources(src), _sources(out)
+        nb_src = json.loads(src.read_text(encoding="utf-8"))
+        before = ["".join(c["source"]) for c in nb_src["cells"] if "model-answer" not in c["metadata"].get("tags", [])]
+        after = _sources(out)
         assert len(before) == len(after)
         joined = "\n".join(after)
         assert "### BEGIN SOLUTION" not in joined and "### END SOLUTION" not in joined
@@ -98,5 +100,32 @@ def test_strict_mode_raises_on_wrong_answers(monkeypatch, capsys):
     monkeypatch.setenv("MEDTUTOR_STRICT_EXERCISES", "1")
     with pytest.raises(AssertionError, match="00.1"):
         exercises.check("00.1", 14)
-    assert exercises.check("00.1", 14, strict=False) is False
-    assert exercises.check("00.1", 15) is True
+    assert not exercises.check("00.1", 14, strict=False)
+    assert exercises.check("00.1", 15)
+
+
+def test_check_cells_show_one_line_and_no_echo(capsys):
+    result = exercises.check("00.1", 15)
+    assert capsys.readouterr().out.count("\n") == 1  # one feedback line
+    assert result and result == True  # noqa: E712  (still usable as a bool)
+    assert hasattr(result, "_ipython_display_") and result._ipython_display_() is None  # Jupyter echoes nothing
+
+
+_SOLUTION_BODY = re.compile(r"### BEGIN SOLUTION[^\n]*\n(.*?)^[ \t]*### END SOLUTION", re.M | re.S)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_answer_on_screen_in_the_student_build(path):
+    """No solution body, and no model answer, appears anywhere in the student notebook."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    student = "\n".join("".join(c["source"]) for c in exercises.make_student_notebook(nb)["cells"])
+    for cell in nb["cells"]:
+        text = "".join(cell["source"])
+        if "model-answer" in cell["metadata"].get("tags", []):
+            assert text not in student, f"{path.name}: a model answer is in the student build"
+        for body in _SOLUTION_BODY.findall(text):
+            lines = [line.strip() for line in body.splitlines() if line.strip() and not line.strip().startswith("#")]
+            code = "\n".join(lines)
+            assert not code or code not in "\n".join(line.strip() for line in student.splitlines()), (
+                f"{path.name}: the solution {code[:60]!r}... also appears outside its solution block"
+            )

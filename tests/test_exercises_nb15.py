@@ -24,10 +24,10 @@ def _keras_free_bn_moving_mean(calls: int, momentum: float = 0.99, batch_mean: f
 
 def test_15_1_reference_passes_and_wrong_predictions_get_feedback(capsys):
     right = {"after_1": _keras_free_bn_moving_mean(1), "after_100": _keras_free_bn_moving_mean(100)}
-    assert exercises.check("15.1", lambda: right) is True
-    assert exercises.check("15.1", lambda: {"after_1": 0.1, "after_100": 6.0}) is False
+    assert exercises.check("15.1", lambda: right)
+    assert not exercises.check("15.1", lambda: {"after_1": 0.1, "after_100": 6.0})
     assert "after 100" in capsys.readouterr().out
-    assert exercises.check("15.1", lambda: [0.1, 6.34]) is False
+    assert not exercises.check("15.1", lambda: [0.1, 6.34])
     assert "dict" in capsys.readouterr().out
 
 
@@ -60,15 +60,15 @@ def test_15_2_reference_gradients_match_finite_differences():
 
 
 def test_15_2_reference_passes_and_the_forum_bug_is_located(capsys):
-    assert exercises.check("15.2", nb15._reference_grads) is True
-    assert exercises.check("15.2", nb15._forum_grads) is False
+    assert exercises.check("15.2", nb15._reference_grads)
+    assert not exercises.check("15.2", nb15._forum_grads)
     out = capsys.readouterr().out
     assert "dW1" in out  # the first wrong gradient is named, the fix is not given
-    assert exercises.check("15.2", lambda *a: nb15._forum_grads(*a, mean_fix=True)) is False
+    assert not exercises.check("15.2", lambda *a: nb15._forum_grads(*a, mean_fix=True))
     assert "dW1" in capsys.readouterr().out  # the ReLU mask is still missing
-    assert exercises.check("15.2", lambda *a: nb15._forum_grads(*a, relu_fix=True)) is False
+    assert not exercises.check("15.2", lambda *a: nb15._forum_grads(*a, relu_fix=True))
     assert "dW2" in capsys.readouterr().out  # the 1/n of the output layer is still missing
-    assert exercises.check("15.2", lambda *a: nb15._reference_grads(*a)[:3]) is False
+    assert not exercises.check("15.2", lambda *a: nb15._reference_grads(*a)[:3])
     assert "tuple" in capsys.readouterr().out
 
 
@@ -80,12 +80,12 @@ def test_15_2_every_case_has_inactive_relu_units():
 def test_15_3_reference_counts_and_feedback(capsys):
     gd, momentum = nb15._steps_to_tolerance(0.0), nb15._steps_to_tolerance(0.9)
     assert momentum < gd  # the lesson's claim: momentum crosses the valley faster
-    assert exercises.check("15.3", lambda: {"gd": gd, "momentum": momentum}) is True
-    assert exercises.check("15.3", lambda: {"gd": float(gd), "momentum": momentum}) is False
+    assert exercises.check("15.3", lambda: {"gd": gd, "momentum": momentum})
+    assert not exercises.check("15.3", lambda: {"gd": float(gd), "momentum": momentum})
     assert "int" in capsys.readouterr().out
-    assert exercises.check("15.3", lambda: {"gd": momentum, "momentum": gd}) is False
+    assert not exercises.check("15.3", lambda: {"gd": momentum, "momentum": gd})
     assert "looks like the count" in capsys.readouterr().out
-    assert exercises.check("15.3", lambda: (gd, momentum)) is False
+    assert not exercises.check("15.3", lambda: (gd, momentum))
 
 
 def test_15_3_reference_stops_at_the_first_step_below_tolerance():
@@ -99,10 +99,10 @@ def test_15_3_reference_stops_at_the_first_step_below_tolerance():
 
 
 def test_15_4_letter_answers(capsys):
-    assert exercises.check("15.4", lambda: "c") is True
-    assert exercises.check("15.4", lambda: " C ") is True
+    assert exercises.check("15.4", lambda: "c")
+    assert exercises.check("15.4", lambda: " C ")
     for letter in ("a", "b", "d"):
-        assert exercises.check("15.4", lambda letter=letter: letter) is False
+        assert not exercises.check("15.4", lambda letter=letter: letter)
         assert "Hint:" in capsys.readouterr().out
-    assert exercises.check("15.4", lambda: "e") is False
+    assert not exercises.check("15.4", lambda: "e")
     assert "one letter" in capsys.readouterr().out

@@ -80,8 +80,34 @@ def strict_mode() -> bool:
     return os.environ.get("MEDTUTOR_STRICT_EXERCISES", "").strip().lower() in ("1", "true", "yes")
 
 
-def check(ex_id: str, answer: Any, strict: bool | None = None) -> bool:
-    """Check an answer, print formative feedback, return True when correct.
+class CheckResult:
+    """The outcome of :func:`check`: true when correct, and silent in a notebook (the feedback line is printed).
+
+    A plain ``bool`` would be echoed as ``True``/``False`` under every check cell, a second line that tells the
+    student nothing the feedback has not said.
+    """
+
+    def __init__(self, correct: bool) -> None:
+        self.correct = correct
+
+    def __bool__(self) -> bool:
+        return self.correct
+
+    def __eq__(self, other: object) -> bool:
+        return bool(self) == other
+
+    def __hash__(self) -> int:
+        return hash(self.correct)
+
+    def __repr__(self) -> str:
+        return f"CheckResult(correct={self.correct})"
+
+    def _ipython_display_(self) -> None:  # Jupyter shows nothing for the cell's value
+        return None
+
+
+def check(ex_id: str, answer: Any, strict: bool | None = None) -> CheckResult:
+    """Check an answer, print one line of formative feedback, return a result that is true when correct.
 
     In strict mode (``strict=True``, or ``MEDTUTOR_STRICT_EXERCISES=1`` as ``make test`` sets it) an answer
     that is not correct also raises AssertionError, so a broken solution fails the notebook's test.
@@ -97,7 +123,7 @@ def check(ex_id: str, answer: Any, strict: bool | None = None) -> bool:
     print(text)
     if state != "correct" and (strict_mode() if strict is None else strict):
         raise AssertionError(text)
-    return state == "correct"
+    return CheckResult(state == "correct")
 
 
 # --------------------------------------------------------------------------- helpers for checkers

@@ -40,8 +40,16 @@ def _source(cell: dict[str, Any]) -> str:
     return "".join(src) if isinstance(src, list) else str(src)
 
 
+MODEL_ANSWER_TAG = "model-answer"
+
+
+def _is_model_answer(cell: dict[str, Any]) -> bool:
+    """A markdown cell holding an open question's model answer (tagged for the instructor's edition only)."""
+    return MODEL_ANSWER_TAG in cell.get("metadata", {}).get("tags", [])
+
+
 def make_student_notebook(nb: dict[str, Any]) -> dict[str, Any]:
-    """The student version of a notebook (a JSON dict): solutions removed, outputs cleared."""
+    """The student version of a notebook (a JSON dict): solutions and model answers removed, outputs cleared."""
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise ValueError("not a Jupyter notebook: the JSON has no list of 'cells'.")
     out = json.loads(json.dumps(nb))
@@ -55,6 +63,7 @@ def make_student_notebook(nb: dict[str, Any]) -> dict[str, Any]:
                 raise ValueError(f"cell {index}: {err}") from err
             cell["outputs"] = []
             cell["execution_count"] = None
+    out["cells"] = [cell for cell in out["cells"] if not _is_model_answer(cell)]
     return out
 
 
