@@ -385,7 +385,8 @@ def wilson_interval(successes: int, n: int, alpha: float = 0.05) -> tuple[float,
     p = k / m
     centre = (p + z * z / (2 * m)) / (1 + z * z / m)
     half = z / (1 + z * z / m) * np.sqrt(p * (1 - p) / m + z * z / (4 * m * m))
-    return p, float(max(0.0, centre - half)), float(min(1.0, centre + half))
+    # min/max with p: rounding must not put p outside its own interval when k = 0 or k = n
+    return p, float(max(0.0, min(p, centre - half))), float(min(1.0, max(p, centre + half)))
 
 
 def likelihood_ratios(sensitivity: float, specificity: float) -> dict[str, float]:

@@ -709,8 +709,11 @@ def reader_study_figure(view: dict, y_true_all, y_prob_all, model_point=None, re
     if view.get("n_answered"):
         se, sp = view["sensitivity"], view["specificity"]
         x, y = 1 - sp[0], se[0]
+        # max(0, .): rounding can make a zero-length arm a tiny negative number, which matplotlib refuses
+        xerr = [[max(0.0, x - (1 - sp[2]))], [max(0.0, (1 - sp[1]) - x)]]
+        yerr = [[max(0.0, y - se[1])], [max(0.0, se[2] - y)]]
         ax.errorbar(
-            [x], [y], xerr=[[x - (1 - sp[2])], [(1 - sp[1]) - x]], yerr=[[y - se[1]], [se[2] - y]],
+            [x], [y], xerr=xerr, yerr=yerr,
             fmt="o", color="tab:red", capsize=4, label=f"{reader_name} (95 % Wilson intervals)",
         )
     if model_point is not None:

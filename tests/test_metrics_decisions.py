@@ -83,6 +83,11 @@ def test_wilson_published_values():
         assert p == k / n and low == pytest.approx(lo, abs=1e-4) and high == pytest.approx(hi, abs=1e-4)
 
 
+def test_wilson_contains_its_point_at_the_edges():
+    for n in (1, 7, 10, 624):
+        assert metrics.wilson_interval(n, n)[2] == 1.0 and metrics.wilson_interval(0, n)[1] == 0.0
+
+
 def test_wilson_bad_input():
     for k, n in [(5, 3), (-1, 10), (1, 0), (1.5, 10)]:
         with pytest.raises(ValueError, match="whole numbers"):
