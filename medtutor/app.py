@@ -431,7 +431,9 @@ def penultimate_features(model: Any, images: Any, layer: str = "gap", batch_size
         raise ValueError(f"the model has no layer {layer!r}; choose one of {names}.")
     x = to_float01(_check_images(images))
     sub = keras.Model(model.inputs[0], model.get_layer(layer).output)
-    return np.asarray(sub.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64).reshape(len(x), -1)
+    # direct calls in batches, not predict(): a fresh sub-model per call would make predict retrace (and warn)
+    parts = [np.asarray(sub(x[s : s + batch_size], training=False)) for s in range(0, len(x), batch_size)]
+    return np.concatenate(parts).astype(np.float64).reshape(len(x), -1)
 
 
 def _mahalanobis(features: np.ndarray, det: OODDetector) -> np.ndarray:

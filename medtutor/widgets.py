@@ -416,6 +416,10 @@ def diagnosis_assistant_figure(view: dict, y_true, y_prob):
         detail += " Note: " + " ".join(view["warnings"])
     top.text(0, 0.35, "\n".join(textwrap.wrap(detail, 140)), fontsize=10, va="center")
     top.text(0, -0.05, NOTICE, fontsize=8, color="dimgray", va="center")
+    if view.get("ood", {}).get("flagged"):
+        _draw_ood_evidence(fig, grid, view)
+        fig.tight_layout()
+        return fig
     axes = [fig.add_subplot(grid[1, k]) for k in range(4)]
     axes[0].imshow(view["image"], cmap="gray", vmin=0, vmax=255)
     axes[0].set_title("model input (28x28)", fontsize=10)
@@ -445,6 +449,24 @@ def diagnosis_assistant_figure(view: dict, y_true, y_prob):
     )
     fig.tight_layout()
     return fig
+
+
+def _draw_ood_evidence(fig, grid, view: dict) -> None:
+    """Evidence for a refused input: the image and its feature distance against the limit (no probability,
+    no Grad-CAM: showing them would present a diagnosis the app has just refused to make)."""
+    ax = fig.add_subplot(grid[1, 0])
+    ax.imshow(view["image"], cmap="gray", vmin=0, vmax=255)
+    ax.set_title("model input (28x28)", fontsize=10)
+    ax.axis("off")
+    ax = fig.add_subplot(grid[1, 1:3])
+    ood = view["ood"]
+    ax.barh([0], [ood["score"]], color="darkorange", height=0.5)
+    ax.axvline(ood["threshold"], color="k", ls="--", lw=1.2)
+    ax.text(ood["threshold"], 0.35, " limit", fontsize=9, va="bottom")
+    ax.set_xlim(0, max(ood["score"], ood["threshold"]) * 1.15)
+    ax.set_yticks([])
+    ax.set_xlabel("distance from the training X-rays (Mahalanobis, CNN features)")
+    ax.set_title("out of distribution: probability withheld", fontsize=10)
 
 
 CONFIDENCE_BANDS = ("any", "confident normal", "near the threshold", "confident pneumonia")

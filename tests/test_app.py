@@ -329,6 +329,16 @@ def test_app_refuses_ood_input_with_plain_message(model):
     view = widgets.diagnosis_assistant_view(model, noise, 0.5, 0.05, y, p, n_samples=5, ood=det)
     assert view["ood"]["flagged"] and view["suggestion"].startswith("NO DIAGNOSIS")
     assert widgets._suggestion_headline(view)[0].startswith("NO DIAGNOSIS")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = widgets.diagnosis_assistant_figure(view, y, p)
+    titles = " ".join(ax.get_title() for ax in fig.axes)
+    assert fig.axes[0].texts[0].get_text().startswith("NO DIAGNOSIS")
+    assert "P =" not in titles and "Grad-CAM" not in titles and "withheld" in titles  # no diagnosis shown
+    plt.close(fig)
 
 
 def test_ood_bad_input(model):
