@@ -44,6 +44,7 @@ __all__ = [
     "OODDetector",
     "penultimate_features",
     "fit_ood_detector",
+    "ood_detector_from_features",
     "ood_scores",
     "ood_check",
     "OOD_MESSAGE",
@@ -448,16 +449,28 @@ def fit_ood_detector(model: Any, x_train: Any, x_val: Any, layer: str = "gap", a
     stable); the limit is the ``accept`` quantile of the validation images' distances, so about that share of
     in-distribution images pass. No out-of-distribution data is used: the limit cannot be tuned to the test.
     """
+    return ood_detector_from_features(
+        penultimate_features(model, x_train, layer), penultimate_features(model, x_val, layer), layer, accept
+    )
+
+
+def ood_detector_from_features(
+    f_train: Any, f_val: Any, layer: str = "gap", accept: float = 0.95
+) -> OODDetector:
+    """:func:`fit_ood_detector` from features already computed (by :func:`penultimate_features` at ``layer``)."""
     from sklearn.covariance import LedoitWolf
 
     if not 0.5 <= float(accept) < 1:
         raise ValueError(f"accept must be the share of normal inputs to let through, in [0.5, 1), got {accept!r}.")
-    f_train = penultimate_features(model, x_train, layer)
-    if len(f_train) <= 1:
-        raise ValueError("fit_ood_detector needs many training images (hundreds), got 1.")
+    f_train, f_val = np.asarray(f_train, dtype=np.float64), np.asarray(f_val, dtype=np.float64)
+    if f_train.ndim != 2 or f_val.ndim != 2 or f_train.shape[1] != f_val.shape[1] or len(f_train) < 2:
+        raise ValueError(
+            f"features must be (N, D) arrays of the same D with N >= 2 training rows, got {f_train.shape} and "
+            f"{f_val.shape}; compute them with penultimate_features()."
+        )
     lw = LedoitWolf().fit(f_train)
     det = OODDetector(layer, f_train.mean(axis=0), lw.precision_, float("inf"), float(accept))
-    val_scores = _mahalanobis(penultimate_features(model, x_val, layer), det)
+    val_scores = _mahalanobis(f_val, det)
     return OODDetector(layer, det.mean, det.precision, float(np.quantile(val_scores, accept)), float(accept))
 
 

@@ -303,6 +303,10 @@ def _familiar(n: int, seed: int) -> np.ndarray:
 
 def test_ood_detector_accepts_familiar_and_flags_strangers(model):
     det = app.fit_ood_detector(model, _familiar(150, 0), _familiar(60, 1), accept=0.9)
+    same = app.ood_detector_from_features(
+        app.penultimate_features(model, _familiar(150, 0)), app.penultimate_features(model, _familiar(60, 1)), accept=0.9
+    )
+    assert same.threshold == pytest.approx(det.threshold) and np.allclose(same.mean, det.mean)
     assert det.layer == "gap" and det.precision.shape == (128, 128) and np.isfinite(det.threshold)
     familiar = app.ood_scores(model, _familiar(60, 2), det)
     assert 0.7 <= np.mean(familiar <= det.threshold) <= 1.0  # about `accept` of new familiar images pass
@@ -346,6 +350,8 @@ def test_ood_bad_input(model):
         app.fit_ood_detector(model, _familiar(10, 0), _familiar(10, 1), accept=1.0)
     with pytest.raises(ValueError, match="no layer"):
         app.penultimate_features(model, _familiar(2, 0), layer="nope")
+    with pytest.raises(ValueError, match="same D"):
+        app.ood_detector_from_features(np.zeros((10, 4)), np.zeros((5, 3)))
     with pytest.raises(TypeError, match="fit_ood_detector"):
         app.ood_scores(model, _familiar(2, 0), {"mean": 0})
 
