@@ -462,7 +462,8 @@ def _draw_ood_evidence(fig, grid, view: dict) -> None:
     ood = view["ood"]
     ax.barh([0], [ood["score"]], color="darkorange", height=0.5)
     ax.axvline(ood["threshold"], color="k", ls="--", lw=1.2)
-    ax.text(ood["threshold"], 0.35, " limit", fontsize=9, va="bottom")
+    ax.set_ylim(-0.5, 0.5)
+    ax.text(ood["threshold"], 0.32, " limit", fontsize=9, va="center")
     ax.set_xlim(0, max(ood["score"], ood["threshold"]) * 1.15)
     ax.set_yticks([])
     ax.set_xlabel("distance from the training X-rays (Mahalanobis, CNN features)")
