@@ -12,7 +12,9 @@ The pipeline, one function per step so each can be tested and explained on its o
    dropout (Gal & Ghahramani, 2016): how much the answer moves when the network's dropout is switched on;
 4. :func:`operating_point` - sensitivity, specificity and PPV/NPV at a threshold and a prevalence;
 5. :func:`suggestion` - "refer / no referral" text, with the notice;
-6. :func:`triage` - rank cases by probability and count the positives found in the top k.
+6. :func:`triage` - rank cases by probability and count the positives found in the top k;
+7. :func:`fit_ood_detector` / :func:`ood_check` - refuse inputs unlike the training X-rays (a CT slice, an
+   ultrasound, noise) instead of giving them a confident diagnosis.
 
 Keras is imported inside the functions that need it, so ``import medtutor.app`` stays light.
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import io
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +41,13 @@ __all__ = [
     "suggestion",
     "triage",
     "analyse_case",
+    "OODDetector",
+    "penultimate_features",
+    "fit_ood_detector",
+    "ood_detector_from_features",
+    "ood_scores",
+    "ood_check",
+    "OOD_MESSAGE",
 ]
 
 NOTICE = (
@@ -459,9 +469,20 @@ def triage(y_prob: Any, y_true: Any, k: int) -> dict[str, Any]:
 
 
 def analyse_case(
-    model: Any, image: Any, temperature: float = 1.0, threshold: float = 0.5, n_samples: int = 50, seed: int = 0
+    model: Any,
+    image: Any,
+    temperature: float = 1.0,
+    threshold: float = 0.5,
+    n_samples: int = 50,
+    seed: int = 0,
+    ood: OODDetector | None = None,
 ) -> dict[str, Any]:
-    """Everything the app shows for one image: input, calibrated probability and interval, Grad-CAM, text."""
+    """Everything the app shows for one image: input, calibrated probability and interval, Grad-CAM, text.
+
+    With an ``ood`` detector (:func:`fit_ood_detector`), an image far from the training X-rays is refused:
+    ``result["ood"]["flagged"]`` is True and the suggestion is :data:`OOD_MESSAGE`, not a diagnosis (the
+    probability is still returned for teaching, but the app does not show it as a suggestion).
+    """
     from medtutor.explain import grad_cam
     from medtutor.preprocess import to_float01
 
@@ -470,9 +491,104 @@ def analyse_case(
         raise ValueError(f"analyse_case takes ONE image, got {len(x)}.")
     pred = predict_with_uncertainty(model, x, temperature=temperature, n_samples=n_samples, seed=seed)
     cam = grad_cam(model, to_float01(x))[0]
-    return {
+    result = {
         "image": x[0],
         **pred,
         "heatmap": cam,
         "suggestion": suggestion(pred["prob"], threshold, pred["low"], pred["high"]),
     }
+    if ood is not None:
+        result["ood"] = ood_check(model, x, ood)
+        if result["ood"]["flagged"]:
+            result["suggestion"] = OOD_MESSAGE.format(**result["ood"]) + " " + NOTICE
+    return result
+
+
+# --------------------------------------------------------------------------- out-of-distribution inputs
+OOD_MESSAGE = (
+    "NO DIAGNOSIS: this image does not look like the chest X-rays the model was trained on "
+    "(distance score {score:.1f} > limit {threshold:.1f}). It may be another kind of scan, a photo or noise; "
+    "the model's probability would be meaningless here. Upload a frontal chest X-ray."
+)
+
+
+@dataclass(frozen=True)
+class OODDetector:
+    """A Mahalanobis out-of-distribution detector on the CNN's penultimate features (Lee et al., 2018).
+
+    ``mean`` and ``precision`` (inverse covariance, Ledoit-Wolf shrunk) describe the training images'
+    features; ``threshold`` is the score below which ``accept`` of the in-distribution validation images
+    fall: chosen without ever seeing an out-of-distribution example. Plain arrays, no pickle.
+    """
+
+    layer: str
+    mean: np.ndarray
+    precision: np.ndarray
+    threshold: float
+    accept: float
+
+
+def penultimate_features(model: Any, images: Any, layer: str = "gap", batch_size: int = 256) -> np.ndarray:
+    """The CNN's feature vector for uint8 images at ``layer`` (default: the global-average-pooled maps)."""
+    import keras
+
+    from medtutor.preprocess import to_float01
+
+    names = [lay.name for lay in model.layers]
+    if layer not in names:
+        raise ValueError(f"the model has no layer {layer!r}; choose one of {names}.")
+    x = to_float01(_check_images(images))
+    sub = keras.Model(model.inputs[0], model.get_layer(layer).output)
+    # direct calls in batches, not predict(): a fresh sub-model per call would make predict retrace (and warn)
+    parts = [np.asarray(sub(x[s : s + batch_size], training=False)) for s in range(0, len(x), batch_size)]
+    return np.concatenate(parts).astype(np.float64).reshape(len(x), -1)
+
+
+def _mahalanobis(features: np.ndarray, det: OODDetector) -> np.ndarray:
+    d = features - det.mean
+    return np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", d, det.precision, d), 0.0))
+
+
+def fit_ood_detector(model: Any, x_train: Any, x_val: Any, layer: str = "gap", accept: float = 0.95) -> OODDetector:
+    """Fit the feature-space Mahalanobis detector on training images, set its limit on validation images.
+
+    Training features give the mean and a Ledoit-Wolf covariance (shrinkage keeps the 128 x 128 inverse
+    stable); the limit is the ``accept`` quantile of the validation images' distances, so about that share of
+    in-distribution images pass. No out-of-distribution data is used: the limit cannot be tuned to the test.
+    """
+    return ood_detector_from_features(
+        penultimate_features(model, x_train, layer), penultimate_features(model, x_val, layer), layer, accept
+    )
+
+
+def ood_detector_from_features(
+    f_train: Any, f_val: Any, layer: str = "gap", accept: float = 0.95
+) -> OODDetector:
+    """:func:`fit_ood_detector` from features already computed (by :func:`penultimate_features` at ``layer``)."""
+    from sklearn.covariance import LedoitWolf
+
+    if not 0.5 <= float(accept) < 1:
+        raise ValueError(f"accept must be the share of normal inputs to let through, in [0.5, 1), got {accept!r}.")
+    f_train, f_val = np.asarray(f_train, dtype=np.float64), np.asarray(f_val, dtype=np.float64)
+    if f_train.ndim != 2 or f_val.ndim != 2 or f_train.shape[1] != f_val.shape[1] or len(f_train) < 2:
+        raise ValueError(
+            f"features must be (N, D) arrays of the same D with N >= 2 training rows, got {f_train.shape} and "
+            f"{f_val.shape}; compute them with penultimate_features()."
+        )
+    lw = LedoitWolf().fit(f_train)
+    det = OODDetector(layer, f_train.mean(axis=0), lw.precision_, float("inf"), float(accept))
+    val_scores = _mahalanobis(f_val, det)
+    return OODDetector(layer, det.mean, det.precision, float(np.quantile(val_scores, accept)), float(accept))
+
+
+def ood_scores(model: Any, images: Any, detector: OODDetector) -> np.ndarray:
+    """Mahalanobis distance of each image's features from the training images': larger = less familiar."""
+    if not isinstance(detector, OODDetector):
+        raise TypeError(f"detector must come from fit_ood_detector(), got {type(detector).__name__}.")
+    return _mahalanobis(penultimate_features(model, images, detector.layer), detector)
+
+
+def ood_check(model: Any, image: Any, detector: OODDetector) -> dict[str, Any]:
+    """``dict(score, threshold, flagged)`` for ONE image: flagged when its distance exceeds the limit."""
+    score = float(ood_scores(model, image, detector)[0])
+    return {"score": score, "threshold": detector.threshold, "flagged": bool(score > detector.threshold)}

@@ -305,3 +305,188 @@ def fit_temperature(logits, y_true) -> float:
         options={"xatol": 1e-8},
     )
     return float(np.exp(res.x))
+
+
+# --------------------------------------------------------------------------- decisions beyond AUC (notebook 07)
+# Self-contained additions: likelihood ratios, Wilson intervals, DeLong's paired AUC test, net benefit
+# (decision curves) and Cohen's kappa. Each is written out in notebook 07 first; tests check them against
+# independent references (an O(n^2) DeLong, scikit-learn's AUC and kappa, published Wilson intervals).
+__all__ += [
+    "cohen_kappa",
+    "decision_curve",
+    "delong_test",
+    "likelihood_ratios",
+    "net_benefit",
+    "post_test_probability",
+    "wilson_interval",
+]
+
+
+def wilson_interval(successes: int, n: int, alpha: float = 0.05) -> tuple[float, float, float]:
+    """Wilson score interval for a proportion: ``(k / n, lower, upper)`` at level ``1 - alpha``.
+
+    Unlike the textbook ``p +- z sqrt(p (1 - p) / n)`` it never leaves [0, 1] and keeps its coverage when
+    ``p`` is near 0 or 1 or ``n`` is small (Wilson 1927; Newcombe 1998). Use it for sensitivity (k = TP,
+    n = TP + FN), specificity, PPV or NPV: each is a count of successes out of a count of cases.
+    """
+    from scipy.stats import norm
+
+    k, m = int(successes), int(n)
+    if successes != k or n != m or m < 1 or not 0 <= k <= m:
+        raise ValueError(f"need whole numbers 0 <= successes <= n and n >= 1, got successes={successes!r}, n={n!r}.")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), e.g. 0.05 for a 95 % interval; got {alpha!r}.")
+    z = float(norm.ppf(1 - alpha / 2))
+    p = k / m
+    centre = (p + z * z / (2 * m)) / (1 + z * z / m)
+    half = z / (1 + z * z / m) * np.sqrt(p * (1 - p) / m + z * z / (4 * m * m))
+    # min/max with p: rounding must not put p outside its own interval when k = 0 or k = n
+    return p, float(max(0.0, min(p, centre - half))), float(min(1.0, max(p, centre + half)))
+
+
+def likelihood_ratios(sensitivity: float, specificity: float) -> dict[str, float]:
+    """Positive and negative likelihood ratios: ``LR+ = sens / (1 - spec)``, ``LR- = (1 - sens) / spec``.
+
+    LR+ says how much a positive call multiplies the odds of disease, LR- how much a negative call divides
+    them; unlike PPV/NPV they do not depend on prevalence. A zero denominator gives ``inf`` (LR+ when no
+    healthy case is alarmed) or ``nan`` (LR- when specificity is 0: a negative call never happens).
+    """
+    sens = float(_check_fraction(sensitivity, "sensitivity"))
+    spec = float(_check_fraction(specificity, "specificity"))
+    lr_pos = sens / (1 - spec) if spec < 1 else (float("inf") if sens > 0 else float("nan"))
+    lr_neg = (1 - sens) / spec if spec > 0 else float("nan")
+    return {"lr_pos": float(lr_pos), "lr_neg": float(lr_neg)}
+
+
+def post_test_probability(pretest, likelihood_ratio):
+    """Probability of disease after a test result, by Bayes in odds form.
+
+    ``post-test odds = pre-test odds x LR`` with ``odds = p / (1 - p)``: a clinician's prior belief (the
+    prevalence where the patient is seen) updated by the result's likelihood ratio. Scalars or arrays.
+    """
+    p = _check_fraction(pretest, "pretest")
+    lr = np.asarray(likelihood_ratio, dtype=np.float64)
+    if np.any(np.isnan(lr)) or np.any(lr < 0):
+        raise ValueError(f"likelihood_ratio must be >= 0 (from likelihood_ratios), got {likelihood_ratio!r}.")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        odds = np.where(p < 1, p / np.where(p < 1, 1 - p, 1), np.inf) * lr
+        out = np.where(np.isinf(odds), 1.0, odds / (1 + odds))
+    out = np.where((p == 0) | (lr == 0), 0.0, out)
+    return float(out) if out.ndim == 0 else out
+
+
+def _placements(y: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """DeLong's structural components via midranks (Sun & Xu 2014): V10 per positive, V01 per negative.
+
+    V10_i = share of negatives scored below positive i (ties count one half); V01_j = share of positives
+    scored above negative j. Their means are both the AUC.
+    """
+    from scipy.stats import rankdata
+
+    pos, neg = s[y == 1], s[y == 0]
+    m, n = len(pos), len(neg)
+    r_all = rankdata(np.concatenate([pos, neg]))
+    r_pos, r_neg = rankdata(pos), rankdata(neg)
+    v10 = (r_all[:m] - r_pos) / n
+    v01 = 1.0 - (r_all[m:] - r_neg) / m
+    return v10, v01
+
+
+def delong_test(y_true, score_a, score_b, alpha: float = 0.05) -> dict[str, float]:
+    """DeLong's test for two correlated AUCs: two models scored on the SAME cases (DeLong et al., 1988).
+
+    Returns ``auc_a``, ``auc_b``, ``diff`` (a - b), its standard error ``se``, the ``1 - alpha`` interval
+    ``ci_low``/``ci_high`` of the difference, ``z`` and the two-sided ``p_value``. The covariance of the two
+    AUCs comes from each case's placement values, so agreement between the models on the same cases
+    (which makes their errors correlated) narrows the interval of the difference: a paired comparison.
+    """
+    from scipy.stats import norm
+
+    y = _check_labels(y_true)
+    a = _check_probs(score_a, "score_a", n=len(y), unit=False)
+    b = _check_probs(score_b, "score_b", n=len(y), unit=False)
+    _check_both_classes(y, "DeLong's test")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), e.g. 0.05; got {alpha!r}.")
+    v10 = np.empty((2, int(y.sum())))
+    v01 = np.empty((2, int((y == 0).sum())))
+    for k, s in enumerate((a, b)):
+        v10[k], v01[k] = _placements(y, s)
+    aucs = v10.mean(axis=1)
+    m, n = v10.shape[1], v01.shape[1]
+    if m < 2 or n < 2:
+        raise ValueError("DeLong's test needs at least 2 positive and 2 negative cases.")
+    cov = np.cov(v10) / m + np.cov(v01) / n
+    var = float(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1])
+    diff = float(aucs[0] - aucs[1])
+    se = float(np.sqrt(max(var, 0.0)))
+    zq = float(norm.ppf(1 - alpha / 2))
+    if se == 0:
+        z, p_value = (0.0, 1.0) if diff == 0 else (float(np.sign(diff) * np.inf), 0.0)
+    else:
+        z = diff / se
+        p_value = float(2 * norm.sf(abs(z)))
+    return {
+        "auc_a": float(aucs[0]),
+        "auc_b": float(aucs[1]),
+        "diff": diff,
+        "se": se,
+        "ci_low": diff - zq * se,
+        "ci_high": diff + zq * se,
+        "z": float(z),
+        "p_value": p_value,
+    }
+
+
+def net_benefit(y_true, y_prob, threshold_prob) -> np.ndarray | float:
+    """Net benefit of treating the cases with ``y_prob >= pt`` (Vickers & Elkin, 2006).
+
+    ``NB = TP / N - FP / N x pt / (1 - pt)``: true positives gained, minus false positives weighted by the
+    odds of the threshold probability ``pt``. Choosing ``pt`` states how many false alarms one found case is
+    worth ((1 - pt) / pt of them). Scalar or array of thresholds in (0, 1).
+    """
+    y = _check_labels(y_true)
+    p = _check_probs(y_prob, n=len(y))
+    pts = np.asarray(threshold_prob, dtype=np.float64)
+    if not np.all(np.isfinite(pts)) or np.any(pts <= 0) or np.any(pts >= 1):
+        raise ValueError(f"threshold_prob must lie strictly between 0 and 1 (e.g. 0.1), got {threshold_prob!r}.")
+    flat = pts.ravel()
+    called = p[None, :] >= flat[:, None]
+    tp = (called & (y[None, :] == 1)).sum(axis=1)
+    fp = (called & (y[None, :] == 0)).sum(axis=1)
+    nb = (tp - fp * flat / (1 - flat)) / len(y)
+    return float(nb[0]) if pts.ndim == 0 else nb.reshape(pts.shape)
+
+
+def decision_curve(y_true, y_prob, thresholds=None) -> dict[str, np.ndarray]:
+    """Decision-curve analysis: net benefit of the model, of treating everyone and of treating no one.
+
+    ``thresholds`` defaults to 0.01..0.99. Treat-all has ``NB = prev - (1 - prev) pt / (1 - pt)``, treat-none
+    ``NB = 0``. A model is useful at ``pt`` only where its curve lies above both.
+    """
+    y = _check_labels(y_true)
+    pts = np.linspace(0.01, 0.99, 99) if thresholds is None else np.asarray(thresholds, dtype=np.float64).ravel()
+    model = net_benefit(y, y_prob, pts)
+    prev = float(y.mean())
+    return {
+        "thresholds": pts,
+        "model": np.asarray(model),
+        "treat_all": prev - (1 - prev) * pts / (1 - pts),
+        "treat_none": np.zeros_like(pts),
+    }
+
+
+def cohen_kappa(labels_a, labels_b) -> float:
+    """Cohen's kappa between two raters' 0/1 labels of the same cases: ``(p_o - p_e) / (1 - p_e)``.
+
+    ``p_o`` is the observed agreement and ``p_e`` the agreement expected by chance from each rater's own
+    rate of positive calls; 1 = perfect agreement, 0 = no better than chance. ``nan`` when ``p_e = 1``.
+    """
+    a = _check_labels(labels_a, "labels_a")
+    b = _check_labels(labels_b, "labels_b")
+    if len(a) != len(b):
+        raise ValueError(f"labels_a has {len(a)} cases but labels_b has {len(b)}; rate the same cases.")
+    p_o = float(np.mean(a == b))
+    pa, pb = float(a.mean()), float(b.mean())
+    p_e = pa * pb + (1 - pa) * (1 - pb)
+    return (p_o - p_e) / (1 - p_e) if p_e < 1 else float("nan")

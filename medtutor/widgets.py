@@ -239,10 +239,23 @@ def threshold_view(y_true, y_prob, threshold: float) -> tuple:
     caption = (
         f"threshold {t:.2f}: {numbers['fn']} of {numbers['tp'] + numbers['fn']} diseased missed, "
         f"{numbers['fp']} of {numbers['tn'] + numbers['fp']} healthy alarmed | "
-        f"sens {numbers['sensitivity']:.3f} spec {numbers['specificity']:.3f} "
-        f"PPV {numbers['ppv']:.3f} NPV {numbers['npv']:.3f}"
+        f"sens {_metric_text(numbers['sensitivity'], 'no diseased cases')} "
+        f"spec {_metric_text(numbers['specificity'], 'no healthy cases')} "
+        f"PPV {_metric_text(numbers['ppv'], 'no positives called')} "
+        f"NPV {_metric_text(numbers['npv'], 'no negatives called')}"
     )
     return numbers, caption
+
+
+def _metric_text(value: float, why_undefined: str) -> str:
+    """A ratio as 3 decimals, or 'undefined (<why>)' when its denominator is zero (nan), never 'nan'."""
+    import math
+
+    return f"undefined: {why_undefined}" if math.isnan(value) else f"{value:.3f}"
+
+
+#: Slider layout for probabilities 0-1 in steps of 0.01: wide enough to hit every step with a mouse.
+WIDE_SLIDER = {"layout": {"width": "560px"}, "style": {"description_width": "90px"}}
 
 
 def threshold_figure(y_true, y_prob, threshold: float, class_names=("negative", "positive")):
@@ -289,7 +302,14 @@ def threshold_widget(y_true, y_prob, threshold: float = 0.5, class_names=("negat
 
     threshold_view(y_true, y_prob, threshold)  # validate the inputs once, with a clear error
     slider = widgets.FloatSlider(
-        value=float(threshold), min=0.0, max=1.0, step=0.01, description="threshold", continuous_update=False
+        value=float(threshold),
+        min=0.0,
+        max=1.0,
+        step=0.01,
+        description="threshold",
+        continuous_update=False,
+        layout=widgets.Layout(**WIDE_SLIDER["layout"]),
+        style=WIDE_SLIDER["style"],
     )
     out = widgets.Output()
 
@@ -317,6 +337,7 @@ def diagnosis_assistant_view(
     temperature: float = 1.0,
     n_samples: int = 50,
     seed: int = 0,
+    ood=None,
 ) -> dict:
     """Callback of the diagnosis assistant: everything the app shows for one case, as a dict.
 
@@ -325,7 +346,9 @@ def diagnosis_assistant_view(
     that place the operating point on the ROC curve. A file the app cannot use gives
     ``{"error": <message for the user>}`` instead of a traceback; otherwise the dict holds the input image,
     the calibrated probability and its MC-dropout interval, the Grad-CAM heatmap, the operating point
-    (sensitivity, specificity, PPV/NPV at ``prevalence``) and the referral suggestion.
+    (sensitivity, specificity, PPV/NPV at ``prevalence``) and the referral suggestion. With an ``ood``
+    detector (:func:`medtutor.app.fit_ood_detector`) an input unlike the training X-rays gets no diagnosis:
+    ``view["ood"]["flagged"]`` is True and the suggestion says why (see :func:`medtutor.app.analyse_case`).
     """
     import numpy as np
 
@@ -340,14 +363,31 @@ def diagnosis_assistant_view(
             image, info = app.load_image(source)
         except app.AppInputError as err:
             return {"error": str(err), "op": op}
-    case = app.analyse_case(model, image, temperature=temperature, threshold=threshold, n_samples=n_samples, seed=seed)
+    case = app.analyse_case(
+        model, image, temperature=temperature, threshold=threshold, n_samples=n_samples, seed=seed, ood=ood
+    )
     return {"error": None, **case, "op": op, "warnings": info.get("warnings", [])}
 
 
-def diagnosis_assistant_figure(view: dict, y_true, y_prob):
-    """Draw a :func:`diagnosis_assistant_view` result: input, Grad-CAM, probability with interval, ROC point.
+def _suggestion_headline(view: dict) -> tuple[str, str]:
+    """The app's main message in a few words, and its colour: what a user must read first."""
+    if view.get("error"):
+        return "CANNOT ANALYSE THIS FILE", "darkred"
+    if view.get("ood", {}).get("flagged"):
+        return "NO DIAGNOSIS: not a chest X-ray like the training images", "darkorange"
+    text = view["suggestion"]
+    head = "REFER for review" if text.startswith("REFER") else "NO REFERRAL suggested"
+    if "UNCERTAIN" in text:
+        head += " - UNCERTAIN, look closely"
+    return head, ("tab:red" if text.startswith("REFER") else "tab:blue")
 
-    Used by :func:`diagnosis_assistant_widget` and, as a static copy, in notebook 14. Returns the figure.
+
+def diagnosis_assistant_figure(view: dict, y_true, y_prob):
+    """Draw a :func:`diagnosis_assistant_view` result: the suggestion in large text first, then the evidence.
+
+    Top: the suggestion (large, coloured) and its explanation; below: input, Grad-CAM, probability with its
+    MC-dropout interval, ROC point. Used by :func:`diagnosis_assistant_widget` and, as a static copy, in
+    notebook 14. Returns the figure.
     """
     import textwrap
 
@@ -355,26 +395,36 @@ def diagnosis_assistant_figure(view: dict, y_true, y_prob):
     import numpy as np
     from sklearn.metrics import roc_curve
 
+    from medtutor.app import NOTICE
     from medtutor.explain import overlay
 
+    head, colour = _suggestion_headline(view)
     if view.get("error"):
-        fig, ax = plt.subplots(figsize=(9, 1.6))
+        fig, ax = plt.subplots(figsize=(10, 2.0))
         ax.axis("off")
-        ax.text(
-            0,
-            0.5,
-            "\n".join(textwrap.wrap("Cannot analyse this file: " + view["error"], 110)),
-            fontsize=9,
-            color="darkred",
-            va="center",
-        )
+        ax.text(0, 0.8, head, fontsize=18, weight="bold", color=colour, va="center")
+        ax.text(0, 0.3, "\n".join(textwrap.wrap(view["error"], 100)), fontsize=11, va="center")
         return fig
     op = view["op"]
-    fig, axes = plt.subplots(1, 4, figsize=(12, 3.4), gridspec_kw={"width_ratios": [1, 1, 1.1, 1.1]})
+    fig = plt.figure(figsize=(12, 5.2))
+    grid = fig.add_gridspec(2, 4, height_ratios=[0.9, 2.2], width_ratios=[1, 1, 1.1, 1.1])
+    top = fig.add_subplot(grid[0, :])
+    top.axis("off")
+    top.text(0, 0.85, head, fontsize=20, weight="bold", color=colour, va="center")
+    detail = view["suggestion"].replace(NOTICE, "").strip()
+    if view["warnings"]:
+        detail += " Note: " + " ".join(view["warnings"])
+    top.text(0, 0.35, "\n".join(textwrap.wrap(detail, 140)), fontsize=10, va="center")
+    top.text(0, -0.05, NOTICE, fontsize=8, color="dimgray", va="center")
+    if view.get("ood", {}).get("flagged"):
+        _draw_ood_evidence(fig, grid, view)
+        fig.tight_layout()
+        return fig
+    axes = [fig.add_subplot(grid[1, k]) for k in range(4)]
     axes[0].imshow(view["image"], cmap="gray", vmin=0, vmax=255)
-    axes[0].set_title("model input (28x28)", fontsize=9)
+    axes[0].set_title("model input (28x28)", fontsize=10)
     axes[1].imshow(overlay(view["image"].astype(np.float32) / 255.0, view["heatmap"]))
-    axes[1].set_title("Grad-CAM: evidence for pneumonia", fontsize=9)
+    axes[1].set_title("Grad-CAM: evidence for pneumonia", fontsize=10)
     for ax in axes[:2]:
         ax.axis("off")
     ax = axes[2]
@@ -384,8 +434,8 @@ def diagnosis_assistant_figure(view: dict, y_true, y_prob):
     ax.axvline(op["threshold"], color="k", ls="--", lw=1)
     ax.set_xlim(0, 1)
     ax.set_yticks([])
-    ax.set_xlabel("calibrated P(pneumonia), 90 % MC-dropout interval")
-    ax.set_title(f"P = {view['prob']:.2f} ({view['low']:.2f}-{view['high']:.2f})", fontsize=9)
+    ax.set_xlabel("calibrated P(pneumonia)\nwith 90 % MC-dropout interval")
+    ax.set_title(f"P = {view['prob']:.2f} ({view['low']:.2f}-{view['high']:.2f})", fontsize=10)
     fpr, tpr, _ = roc_curve(np.asarray(y_true).ravel(), np.asarray(y_prob, dtype=float).ravel())
     axes[3].plot(fpr, tpr, color="tab:gray")
     axes[3].plot(op["fpr"], op["tpr"], "ko")
@@ -393,14 +443,69 @@ def diagnosis_assistant_figure(view: dict, y_true, y_prob):
     axes[3].set_xlabel("1 - specificity")
     axes[3].set_ylabel("sensitivity")
     axes[3].set_title(
-        f"sens {op['sensitivity']:.2f} spec {op['specificity']:.2f} | PPV {op['ppv']:.2f} "
-        f"NPV {op['npv']:.2f} at prev. {op['prevalence']:.0%}",
-        fontsize=8,
+        f"sens {op['sensitivity']:.2f} spec {op['specificity']:.2f}\nPPV {op['ppv']:.2f} "
+        f"NPV {op['npv']:.2f} at prevalence {op['prevalence']:.1%}",
+        fontsize=9,
     )
-    text = view["suggestion"] + ("" if not view["warnings"] else " Note: " + " ".join(view["warnings"]))
-    fig.suptitle("\n".join(textwrap.wrap(text, 150)), fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def _draw_ood_evidence(fig, grid, view: dict) -> None:
+    """Evidence for a refused input: the image and its feature distance against the limit (no probability,
+    no Grad-CAM: showing them would present a diagnosis the app has just refused to make)."""
+    ax = fig.add_subplot(grid[1, 0])
+    ax.imshow(view["image"], cmap="gray", vmin=0, vmax=255)
+    ax.set_title("model input (28x28)", fontsize=10)
+    ax.axis("off")
+    ax = fig.add_subplot(grid[1, 1:3])
+    ood = view["ood"]
+    ax.barh([0], [ood["score"]], color="darkorange", height=0.5)
+    ax.axvline(ood["threshold"], color="k", ls="--", lw=1.2)
+    ax.set_ylim(-0.5, 0.5)
+    ax.text(ood["threshold"], 0.32, " limit", fontsize=9, va="center")
+    ax.set_xlim(0, max(ood["score"], ood["threshold"]) * 1.15)
+    ax.set_yticks([])
+    ax.set_xlabel("distance from the training X-rays (Mahalanobis, CNN features)")
+    ax.set_title("out of distribution: probability withheld", fontsize=10)
+
+
+CONFIDENCE_BANDS = ("any", "confident normal", "near the threshold", "confident pneumonia")
+"""The model-confidence filters of the app's case list."""
+
+
+def filter_cases(y_true, y_prob, label: str = "any", confidence: str = "any", threshold: float = 0.5,
+                 margin: float = 0.1, limit: int = 40) -> list:
+    """Indices of the test cases matching a true-label and model-confidence filter, ordered by probability.
+
+    ``label`` is "any", "normal" or "pneumonia"; ``confidence`` one of :data:`CONFIDENCE_BANDS`: "near the
+    threshold" means ``|p - threshold| <= margin``, the "confident" bands lie beyond it. At most ``limit``
+    indices, spread evenly over the matches, so the list stays short enough to read (not 624 entries).
+    """
+    import numpy as np
+
+    y = np.asarray(y_true).ravel()
+    p = np.asarray(y_prob, dtype=float).ravel()
+    if len(y) != len(p):
+        raise ValueError(f"y_true has {len(y)} cases but y_prob has {len(p)}; pass the same test set.")
+    labels = {"any": None, "normal": 0, "pneumonia": 1}
+    if label not in labels or confidence not in CONFIDENCE_BANDS:
+        raise ValueError(f"label must be one of {list(labels)} and confidence one of {list(CONFIDENCE_BANDS)}; "
+                         f"got {label!r}, {confidence!r}.")
+    if int(limit) < 1:
+        raise ValueError(f"limit must be a positive whole number, got {limit!r}.")
+    keep = np.ones(len(y), bool) if labels[label] is None else (y == labels[label])
+    if confidence == "confident normal":
+        keep &= p < threshold - margin
+    elif confidence == "near the threshold":
+        keep &= np.abs(p - threshold) <= margin
+    elif confidence == "confident pneumonia":
+        keep &= p > threshold + margin
+    idx = np.flatnonzero(keep)
+    idx = idx[np.argsort(p[idx], kind="stable")]
+    if len(idx) > limit:
+        idx = idx[np.unique(np.linspace(0, len(idx) - 1, int(limit)).round().astype(int))]
+    return [int(i) for i in idx]
 
 
 def diagnosis_assistant_widget(
@@ -412,12 +517,16 @@ def diagnosis_assistant_widget(
     threshold: float = 0.5,
     prevalence: float = 0.05,
     n_samples: int = 50,
+    seed: int = 0,
+    ood=None,
 ):
     """The capstone app (ipywidgets): pick a test case or upload a PNG/DICOM, move threshold and prevalence.
 
     ``images`` (N, 28, 28) uint8 test images with labels ``y_true`` and calibrated probabilities ``y_prob``.
-    Every redraw calls :func:`diagnosis_assistant_view` (the tested callback) and
-    :func:`diagnosis_assistant_figure`. Returns the ``ipywidgets.VBox``.
+    Cases are picked from a short list filtered by true label and model confidence (:func:`filter_cases`).
+    The upload takes any file: DICOM is recognised by its content, so files without an extension work.
+    Every redraw calls :func:`diagnosis_assistant_view` (the tested callback, with the same ``seed`` as a
+    static copy) and :func:`diagnosis_assistant_figure`. Returns the ``ipywidgets.VBox``.
     """
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
@@ -427,47 +536,57 @@ def diagnosis_assistant_widget(
     if images.ndim != 3 or images.shape[1:] != (28, 28) or images.dtype != np.uint8:
         raise ValueError(f"images must be uint8 (N, 28, 28) test images, got {images.dtype} {images.shape}.")
     labels = np.asarray(y_true).ravel()
-    options = [(f"test #{i} (label {'pneumonia' if labels[i] else 'normal'})", i) for i in range(len(images))]
-    case = widgets.Dropdown(options=options, value=0, description="test case")
-    upload = widgets.FileUpload(accept=".png,.jpg,.jpeg,.dcm,.dicom", multiple=False, description="own file")
+    probs = np.asarray(y_prob, dtype=float).ravel()
+    label_filter = widgets.Dropdown(options=["any", "normal", "pneumonia"], value="any", description="true label")
+    conf_filter = widgets.Dropdown(options=list(CONFIDENCE_BANDS), value="any", description="model says")
+    case = widgets.Dropdown(description="test case", layout=widgets.Layout(width="360px"))
+    # accept="" shows every file: a DICOM exported without an extension must not be hidden (content decides)
+    upload = widgets.FileUpload(accept="", multiple=False, description="own file")
     use_upload = widgets.Checkbox(value=False, description="analyse the uploaded file")
     thr = widgets.FloatSlider(
-        value=threshold, min=0.01, max=0.99, step=0.01, description="threshold", continuous_update=False
+        value=threshold, min=0.01, max=0.99, step=0.01, description="threshold", continuous_update=False,
+        layout=widgets.Layout(**WIDE_SLIDER["layout"]), style=WIDE_SLIDER["style"],
     )
     prev = widgets.FloatLogSlider(
-        value=prevalence,
-        base=10,
-        min=-3,
-        max=-0.05,
-        step=0.05,
-        description="prevalence",
-        continuous_update=False,
-        readout_format=".3f",
+        value=prevalence, base=10, min=-3, max=-0.05, step=0.05, description="prevalence",
+        continuous_update=False, readout_format=".3f",
+        layout=widgets.Layout(**WIDE_SLIDER["layout"]), style=WIDE_SLIDER["style"],
     )
     out = widgets.Output()
+
+    def refill(*_):
+        idx = filter_cases(labels, probs, label_filter.value, conf_filter.value, thr.value)
+        names = ("normal", "pneumonia")
+        case.options = [(f"#{i}: {names[labels[i]]}, P = {probs[i]:.2f}", i) for i in idx] or [("(no case matches)", -1)]
 
     def redraw(*_):
         if use_upload.value and upload.value:
             source = upload.value[0]
-        elif use_upload.value:
+        elif use_upload.value or case.value is None or case.value < 0:
             source = None
         else:
             source = images[case.value]
         with out:
             out.clear_output(wait=True)
             if source is None:
-                print("Upload a PNG, JPEG or DICOM file first (button 'own file').")
+                print("Upload a file first (button 'own file'), or change the filters to list some cases.")
                 return
             view = diagnosis_assistant_view(
-                model, source, thr.value, prev.value, labels, y_prob, temperature=temperature, n_samples=n_samples
+                model, source, thr.value, prev.value, labels, probs, temperature=temperature,
+                n_samples=n_samples, seed=seed, ood=ood,
             )
-            diagnosis_assistant_figure(view, labels, y_prob)
+            diagnosis_assistant_figure(view, labels, probs)
             plt.show()
 
+    refill()
+    for w in (label_filter, conf_filter):
+        w.observe(refill, names="value")
     for w in (case, upload, use_upload, thr, prev):
         w.observe(redraw, names="value")
     redraw()
-    return widgets.VBox([widgets.HBox([case, upload, use_upload]), widgets.HBox([thr, prev]), out])
+    return widgets.VBox(
+        [widgets.HBox([label_filter, conf_filter, case]), widgets.HBox([upload, use_upload]), thr, prev, out]
+    )
 
 
 def triage_figure(y_true, y_prob, k: int):
@@ -516,3 +635,174 @@ def triage_widget(y_true, y_prob, k: int = 50):
     slider.observe(redraw, names="value")
     redraw()
     return widgets.VBox([slider, out])
+
+
+# --- reader study (notebook 07; branch evalapp) ---
+
+
+def reader_study_cases(y_true, n: int = 20, seed: int = 0) -> list:
+    """Pick ``n`` test cases for a reader study: half with the disease, half without, in a shuffled order.
+
+    Equal halves give the reader's sensitivity and specificity the same precision (n / 2 cases each);
+    seeded, so every student of a class reads the same cases.
+    """
+    import numpy as np
+
+    y = np.asarray(y_true).ravel()
+    if int(n) != n or n < 2 or n % 2:
+        raise ValueError(f"n must be an even number >= 2 (half positive, half negative), got {n!r}.")
+    rng = np.random.default_rng(seed)
+    half = int(n) // 2
+    pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    if len(pos) < half or len(neg) < half:
+        raise ValueError(f"need at least {half} cases of each class, found {len(pos)} positive, {len(neg)} negative.")
+    picked = np.concatenate([rng.choice(pos, half, replace=False), rng.choice(neg, half, replace=False)])
+    return [int(i) for i in rng.permutation(picked)]
+
+
+def reader_study_answer(answers: list, position: int, label) -> tuple:
+    """The reader study's button logic: record ``label`` (0, 1 or None to clear) at ``position``, move on.
+
+    Returns ``(new answers list, next position)``; the next position is the first unanswered case after
+    this one (wrapping around), or ``len(answers)`` when all are answered. The input list is not changed.
+    """
+    if label not in (0, 1, None):
+        raise ValueError(f"label must be 0 (normal), 1 (disease) or None (clear), got {label!r}.")
+    if not 0 <= int(position) < len(answers):
+        raise ValueError(f"position must be between 0 and {len(answers) - 1}, got {position!r}.")
+    new = list(answers)
+    new[int(position)] = label
+    n = len(new)
+    for step in range(1, n + 1):
+        k = (int(position) + step) % n
+        if new[k] is None:
+            return new, k
+    return new, n
+
+
+def reader_study_view(answers, y_true, other_reader=None, alpha: float = 0.05) -> dict:
+    """Score a reader's 0/1 answers against the truth: sensitivity, specificity (Wilson intervals), kappa.
+
+    ``answers`` and ``y_true`` cover the same study cases. ``other_reader`` (optional, same cases) is another
+    reader's (or a model's) answers: Cohen's kappa with it says how far the two agree beyond chance,
+    whether or not they are right. Unanswered cases (None) make ``complete`` False and are left out.
+    """
+    import numpy as np
+
+    from medtutor.metrics import cohen_kappa, wilson_interval
+
+    y = np.asarray(y_true).ravel().astype(int)
+    if len(answers) != len(y):
+        raise ValueError(f"{len(answers)} answers for {len(y)} cases; answer every case of the study.")
+    done = np.array([a is not None for a in answers])
+    if not done.any():
+        return {"complete": False, "n_answered": 0}
+    a = np.array([int(v) for v in np.asarray(answers, dtype=object)[done]])
+    if not np.isin(a, (0, 1)).all():
+        raise ValueError("answers must be 0 (normal), 1 (disease) or None (not answered yet).")
+    yt = y[done]
+    tp, fn = int(np.sum((yt == 1) & (a == 1))), int(np.sum((yt == 1) & (a == 0)))
+    tn, fp = int(np.sum((yt == 0) & (a == 0))), int(np.sum((yt == 0) & (a == 1)))
+    out = {"complete": bool(done.all()), "n_answered": int(done.sum()), "tp": tp, "fn": fn, "tn": tn, "fp": fp}
+    out["sensitivity"] = wilson_interval(tp, tp + fn, alpha) if tp + fn else (float("nan"),) * 3
+    out["specificity"] = wilson_interval(tn, tn + fp, alpha) if tn + fp else (float("nan"),) * 3
+    out["kappa_truth"] = cohen_kappa(yt, a)
+    if other_reader is not None:
+        other = np.asarray(other_reader).ravel()
+        if len(other) != len(y):
+            raise ValueError(f"other_reader has {len(other)} answers for {len(y)} cases; give one per study case.")
+        out["kappa_other"] = cohen_kappa(other[done].astype(int), a)
+    return out
+
+
+def reader_study_figure(view: dict, y_true_all, y_prob_all, model_point=None, reader_name: str = "you"):
+    """The reader's (1 - specificity, sensitivity) with Wilson intervals on the model's ROC curve.
+
+    ``y_true_all``/``y_prob_all`` draw the model's ROC (e.g. the whole test set); ``model_point`` optionally
+    marks the model's own operating point ``(fpr, tpr)`` on the study cases. Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from sklearn.metrics import roc_curve
+
+    fpr, tpr, _ = roc_curve(np.asarray(y_true_all).ravel(), np.asarray(y_prob_all, dtype=float).ravel())
+    fig, ax = plt.subplots(figsize=(4.8, 4.4))
+    ax.plot(fpr, tpr, color="tab:gray", label="model ROC (test set)")
+    ax.plot([0, 1], [0, 1], ":", color="tab:gray", lw=0.8)
+    if view.get("n_answered"):
+        se, sp = view["sensitivity"], view["specificity"]
+        x, y = 1 - sp[0], se[0]
+        # max(0, .): rounding can make a zero-length arm a tiny negative number, which matplotlib refuses
+        xerr = [[max(0.0, x - (1 - sp[2]))], [max(0.0, (1 - sp[1]) - x)]]
+        yerr = [[max(0.0, y - se[1])], [max(0.0, se[2] - y)]]
+        ax.errorbar(
+            [x], [y], xerr=xerr, yerr=yerr,
+            fmt="o", color="tab:red", capsize=4, label=f"{reader_name} (95 % Wilson intervals)",
+        )
+    if model_point is not None:
+        ax.plot(*model_point, "s", color="k", label="model on the study cases")
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_aspect("equal")
+    ax.set_xlabel("1 - specificity (false positive rate)")
+    ax.set_ylabel("sensitivity")
+    ax.set_title(f"reader study: {view.get('n_answered', 0)} cases read", fontsize=10)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def reader_study_widget(images, y_true, cases, y_prob_all=None, y_true_all=None, other_reader=None):
+    """Show the study cases one at a time with "normal" / "pneumonia" buttons; score the reader at the end.
+
+    ``images``/``y_true`` are the full test arrays, ``cases`` the indices to read
+    (:func:`reader_study_cases`). The answers are kept in ``widget.answers`` (a list; None = not yet read),
+    so the next notebook cell can score them with :func:`reader_study_view`. The button logic is
+    :func:`reader_study_answer`, the tested callback.
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    images, y = np.asarray(images), np.asarray(y_true).ravel()
+    cases = [int(i) for i in cases]
+    state = {"answers": [None] * len(cases), "pos": 0}
+    buttons = [widgets.Button(description=t, layout=widgets.Layout(width="140px")) for t in ("normal", "pneumonia")]
+    back = widgets.Button(description="previous", layout=widgets.Layout(width="110px"))
+    out = widgets.Output()
+
+    def redraw():
+        with out:
+            out.clear_output(wait=True)
+            if state["pos"] >= len(cases):
+                view = reader_study_view(state["answers"], y[cases], other_reader)
+                if y_prob_all is not None:
+                    reader_study_figure(view, y if y_true_all is None else y_true_all, y_prob_all)
+                    plt.show()
+                print(f"All {len(cases)} cases read: run the next cell to score your answers.")
+                return
+            fig, ax = plt.subplots(figsize=(3.2, 3.2))
+            ax.imshow(images[cases[state["pos"]]], cmap="gray", vmin=0, vmax=255)
+            ax.set_title(f"case {state['pos'] + 1} of {len(cases)}", fontsize=10)
+            ax.axis("off")
+            plt.show()
+
+    def on_label(label):
+        def handler(_):
+            state["answers"], state["pos"] = reader_study_answer(state["answers"], min(state["pos"], len(cases) - 1), label)
+            box.answers = state["answers"]
+            redraw()
+
+        return handler
+
+    def on_back(_):
+        state["pos"] = max(0, min(state["pos"], len(cases)) - 1)
+        redraw()
+
+    buttons[0].on_click(on_label(0))
+    buttons[1].on_click(on_label(1))
+    back.on_click(on_back)
+    box = widgets.VBox([widgets.HBox([*buttons, back]), out])
+    box.answers = state["answers"]
+    redraw()
+    return box

@@ -257,7 +257,10 @@ def test_diagnosis_assistant_view_and_figure(model, images):
     assert view["error"] is None and view["heatmap"].shape == (28, 28)
     assert view["op"]["prevalence"] == 0.05 and app.NOTICE in view["suggestion"]
     fig = widgets.diagnosis_assistant_figure(view, y, p)
-    assert len(fig.axes) == 4
+    assert len(fig.axes) == 5  # the suggestion's text panel first, then four evidence panels
+    headline = fig.axes[0].texts[0]
+    assert headline.get_text().startswith(("REFER", "NO REFERRAL")) and headline.get_fontsize() >= 16
+    assert all(t.get_fontsize() < headline.get_fontsize() for ax in fig.axes[1:] for t in [ax.title])
     plt.close(fig)
     png = widgets.diagnosis_assistant_view(model, _png_bytes(_gradient()), 0.5, 0.05, y, p, n_samples=5)
     assert png["error"] is None and png["warnings"]
@@ -288,3 +291,74 @@ def test_triage_figure_and_widgets_build(model, images):
     plt.close("all")
     with pytest.raises(ValueError, match="uint8"):
         widgets.diagnosis_assistant_widget(model, images.astype(float), y, p)
+
+
+# --------------------------------------------------------------------------- out-of-distribution inputs
+def _familiar(n: int, seed: int) -> np.ndarray:
+    """Stand-in 'training' images: a fixed smooth gradient plus mild noise (what the detector learns)."""
+    rng = np.random.default_rng(seed)
+    base = _gradient(28, 28).astype(float) * 0.5 + 60
+    return np.clip(base + rng.normal(0, 6, (n, 28, 28)), 0, 255).astype(np.uint8)
+
+
+def test_ood_detector_accepts_familiar_and_flags_strangers(model):
+    det = app.fit_ood_detector(model, _familiar(150, 0), _familiar(60, 1), accept=0.9)
+    same = app.ood_detector_from_features(
+        app.penultimate_features(model, _familiar(150, 0)), app.penultimate_features(model, _familiar(60, 1)), accept=0.9
+    )
+    assert same.threshold == pytest.approx(det.threshold) and np.allclose(same.mean, det.mean)
+    assert det.layer == "gap" and det.precision.shape == (128, 128) and np.isfinite(det.threshold)
+    familiar = app.ood_scores(model, _familiar(60, 2), det)
+    assert 0.7 <= np.mean(familiar <= det.threshold) <= 1.0  # about `accept` of new familiar images pass
+    rng = np.random.default_rng(3)
+    noise = rng.integers(0, 256, (20, 28, 28), dtype=np.uint8)
+    strangers = app.ood_scores(model, noise, det)
+    assert np.all(strangers > det.threshold)
+    res = app.ood_check(model, noise[0], det)
+    assert res["flagged"] and res["score"] == pytest.approx(strangers[0])
+
+
+def test_app_refuses_ood_input_with_plain_message(model):
+    from medtutor import widgets
+
+    det = app.fit_ood_detector(model, _familiar(150, 0), _familiar(60, 1))
+    noise = np.random.default_rng(4).integers(0, 256, (28, 28), dtype=np.uint8)
+    res = app.analyse_case(model, noise, threshold=0.5, n_samples=5, ood=det)
+    assert res["ood"]["flagged"]
+    assert res["suggestion"].startswith("NO DIAGNOSIS") and "REFER" not in res["suggestion"]
+    assert app.NOTICE in res["suggestion"] and "chest X-ray" in res["suggestion"]
+    ok = app.analyse_case(model, _familiar(1, 9)[0], threshold=0.5, n_samples=5, ood=det)
+    assert not ok["ood"]["flagged"] and ok["suggestion"].startswith(("REFER", "NO REFERRAL"))
+    y, p = np.array([0, 1, 0, 1]), np.array([0.2, 0.7, 0.4, 0.9])
+    view = widgets.diagnosis_assistant_view(model, noise, 0.5, 0.05, y, p, n_samples=5, ood=det)
+    assert view["ood"]["flagged"] and view["suggestion"].startswith("NO DIAGNOSIS")
+    assert widgets._suggestion_headline(view)[0].startswith("NO DIAGNOSIS")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = widgets.diagnosis_assistant_figure(view, y, p)
+    titles = " ".join(ax.get_title() for ax in fig.axes)
+    assert fig.axes[0].texts[0].get_text().startswith("NO DIAGNOSIS")
+    assert "P =" not in titles and "Grad-CAM" not in titles and "withheld" in titles  # no diagnosis shown
+    plt.close(fig)
+
+
+def test_ood_bad_input(model):
+    with pytest.raises(ValueError, match="accept"):
+        app.fit_ood_detector(model, _familiar(10, 0), _familiar(10, 1), accept=1.0)
+    with pytest.raises(ValueError, match="no layer"):
+        app.penultimate_features(model, _familiar(2, 0), layer="nope")
+    with pytest.raises(ValueError, match="same D"):
+        app.ood_detector_from_features(np.zeros((10, 4)), np.zeros((5, 3)))
+    with pytest.raises(TypeError, match="fit_ood_detector"):
+        app.ood_scores(model, _familiar(2, 0), {"mean": 0})
+
+
+def test_dicom_without_extension_is_read_by_content(tmp_path):
+    raw = _dicom_bytes(_gradient(64, 64).astype(np.uint16) * 100)
+    path = tmp_path / "IM0001"  # as many PACS exports name files: no extension at all
+    path.write_bytes(raw)
+    img, info = app.load_image(path)
+    assert info["format"] == "DICOM" and img.shape == (28, 28)

@@ -1,4 +1,8 @@
-"""Checks for the exercises of notebook 14."""
+"""Checks for the exercises of notebook 14.
+
+14.1 is the notebook's one direct transcription; 14.2 implements a rule stated in words; 14.3 finds the
+leak in a given way of choosing the out-of-distribution limit. No check prints or hints its expected value.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from ._api import call, close, exercise
 @exercise(
     "14.1",
     "Positives in the top k",
-    hint="Sort the cases by probability, highest first (np.argsort(-y_prob)), take the first k, count the 1s.",
+    hint="Which k cases would a radiologist read first? Count how many of those truly have pneumonia.",
     wrong=[
         lambda y_prob, y_true, k: int(np.asarray(y_true)[np.argsort(np.asarray(y_prob))[:k]].sum()),
         lambda y_prob, y_true, k: int((np.asarray(y_prob) >= 0.5).sum()),
@@ -36,7 +40,7 @@ def _check_14_1(answer: Any) -> str | None:
 @exercise(
     "14.2",
     "A cautious referral rule",
-    hint='Test the interval first: low <= threshold <= high means "uncertain"; only then compare prob with it.',
+    hint="Which question must be asked first: is the model sure enough to decide at all?",
     wrong=[
         lambda prob, low, high, threshold: "refer" if prob >= threshold else "no referral",
         lambda prob, low, high, threshold: "uncertain" if low < threshold < high else "refer",
@@ -61,25 +65,42 @@ def _check_14_2(answer: Any) -> str | None:
     return None
 
 
+def _leaky_limit(in_val_scores, ood_scores, accept=0.95):
+    """The given (leaky) code: the limit that best separates the OOD examples from the validation images."""
+    s_in, s_out = np.asarray(in_val_scores, float), np.asarray(ood_scores, float)
+    cands = np.unique(np.r_[s_in, s_out])
+    acc = [np.mean(s_in <= t) + np.mean(s_out > t) for t in cands]
+    return float(cands[int(np.argmax(acc))])
+
+
 @exercise(
     "14.3",
-    "NPV at a prevalence",
-    hint="Among the negatives: healthy ones are spec * (1 - prev), missed sick ones are (1 - sens) * prev.",
+    "Find the leak: choosing the OOD limit",
+    hint="The limit must work for strange inputs nobody has seen yet. Which of the arguments is it allowed to "
+    "depend on, and what does `accept` promise about the validation images?",
     wrong=[
-        lambda sensitivity, specificity, prevalence: specificity,
-        lambda sensitivity, specificity, prevalence: (
-            specificity * prevalence / (specificity * prevalence + (1 - sensitivity) * (1 - prevalence))
-        ),
-        lambda sensitivity, specificity, prevalence: (
-            sensitivity * prevalence / (sensitivity * prevalence + (1 - specificity) * (1 - prevalence))
-        ),
+        _leaky_limit,
+        lambda in_val_scores, ood_scores, accept=0.95: float(np.quantile(np.asarray(ood_scores, float), 1 - accept)),
+        lambda in_val_scores, ood_scores, accept=0.95: float(
+            (np.mean(in_val_scores) + np.mean(ood_scores)) / 2),
+        lambda in_val_scores, ood_scores, accept=0.95: float(np.max(in_val_scores)),
     ],
 )
 def _check_14_3(answer: Any) -> str | None:
-    for sens, spec, prev in [(0.9, 0.8, 0.05), (0.95, 0.6, 0.3), (0.7, 0.99, 0.5)]:
-        tn = spec * (1 - prev)
-        expected = tn / (tn + (1 - sens) * prev)
-        got = call(answer, sens, spec, prev)
-        if not close(got, expected, tol=1e-9):
-            return f"sensitivity {sens}, specificity {spec}, prevalence {prev}: the NPV is off."
+    for seed in (0, 1, 2):
+        rng = np.random.default_rng(seed)
+        s_in = rng.gamma(4.0 + seed, 2.0, 400)
+        accept = (0.95, 0.9, 0.99)[seed]
+        limits = []
+        for shift in (5.0, 30.0):  # two different OOD sets: a leak-free limit cannot move
+            s_out = s_in.mean() + shift + rng.gamma(2.0, 3.0, 50)
+            got = call(answer, s_in, s_out, accept)
+            try:
+                limits.append(float(got))
+            except (TypeError, ValueError):
+                return f"return one number (the limit), got {type(got).__name__}."
+        if not close(limits[0], limits[1], 1e-12):
+            return "your limit changes when only the out-of-distribution examples change: it is tuned on them."
+        if not close(np.mean(s_in <= limits[0]), accept, 0.01):
+            return f"with accept={accept} your limit does not let that share of the validation images through."
     return None
