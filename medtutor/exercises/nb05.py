@@ -6,21 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from ._api import call, exercise
+from ._api import bug_hunt_feedback, call, exercise, line_letters
 
 # Exercise 05.1: the lines of the tutorial pipeline shown in the notebook, and which of them are wrong.
 LINES_05_1 = {"A", "B", "C", "D", "E", "F"}
 BUGS_05_1 = {"B", "E", "F"}
-
-
-def _letters(answer: Any, allowed: set[str]) -> set[str] | str:
-    """The set of line letters in ``answer``, or a message saying how to answer."""
-    if not isinstance(answer, (set, frozenset, list, tuple)) or not all(isinstance(a, str) for a in answer):
-        return 'answer with a set of line letters, e.g. {"A", "C"}.'
-    chosen = {a.strip().upper() for a in answer}
-    if not chosen <= allowed:
-        return f"the lines are labelled {sorted(allowed)}."
-    return chosen
 
 
 @exercise(
@@ -31,18 +21,11 @@ def _letters(answer: Any, allowed: set[str]) -> set[str] | str:
     wrong=[set(), {"B"}, {"B", "E"}, {"B", "C", "E", "F"}, {"B", "D", "E", "F"}, {"A", "B", "E", "F"}, "BEF"],
 )
 def _check_05_1(answer: Any) -> str | None:
-    chosen = _letters(answer, LINES_05_1)
+    chosen = line_letters(answer, LINES_05_1)
     if isinstance(chosen, str):
         return chosen
-    missed, extra = BUGS_05_1 - chosen, chosen - BUGS_05_1
-    if missed and extra:
-        return "some lines you chose are fine, and at least one bug is still missing."
-    if missed:
-        where = "the anatomy, not the code" if "F" in missed else "what a line computes"
-        return f"{len(missed)} bug(s) still missing; look again at {where}."
-    if extra:
-        return f"{len(extra)} of the lines you chose are correct as written: check their numbers once more."
-    return None
+    where = "the anatomy, not the code" if "F" in BUGS_05_1 - chosen else "what a line computes"
+    return bug_hunt_feedback(chosen, BUGS_05_1, f"; look again at {where}", ": check their numbers once more")
 
 
 def _grey_levels_05_2() -> dict[str, int]:
@@ -61,8 +44,13 @@ def _grey_levels_05_2() -> dict[str, int]:
     "Predict, then count the grey levels of soft tissue",
     hint="Keep only the soft-tissue pixels (0 < HU < 100) of each scaled image, turn them into 8-bit levels with "
     "np.round(255 * v), and count the DIFFERENT levels (np.unique).",
-    wrong=[{"min-max": 256, "mediastinum": 256}, {"min-max": 73, "mediastinum": 13}, {"min-max": 4998, "mediastinum": 4998},
-           {"min-max": 99, "mediastinum": 99}, [13, 73]],
+    wrong=[
+        {"min-max": 256, "mediastinum": 256},
+        {"min-max": 73, "mediastinum": 13},
+        {"min-max": 4998, "mediastinum": 4998},
+        {"min-max": 99, "mediastinum": 99},
+        [13, 73],
+    ],
 )
 def _check_05_2(answer: Any) -> str | None:
     if not isinstance(answer, dict) or set(answer) != {"min-max", "mediastinum"}:

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._api import call, close, exercise
+from ._api import bug_hunt_feedback, call, close, exercise, line_letters
 
 
 def _ref_grad_cam_12(A: np.ndarray, dA: np.ndarray) -> np.ndarray:
@@ -51,21 +51,14 @@ BUGS_12_2 = {"A", "D", "F"}
     wrong=[set(), {"C"}, {"A", "C", "D", "F"}, {"D", "F"}, {"A", "D"}, {"A", "D", "E", "F"}, "ADF"],
 )
 def _check_12_2(answer: Any) -> str | None:
-    if not isinstance(answer, (set, frozenset, list, tuple)) or not all(isinstance(a, str) for a in answer):
-        return 'answer with a set of line letters, e.g. {"A", "C"}.'
-    chosen = {a.strip().upper() for a in answer}
-    if not chosen <= LINES_12_2:
-        return f"the lines are labelled {sorted(LINES_12_2)}."
+    chosen = line_letters(answer, LINES_12_2)
+    if isinstance(chosen, str):
+        return chosen
     if "C" in chosen:
-        return "one line you chose only multiplies every map by the same positive number: does that survive the scaling?"
-    missed, extra = BUGS_12_2 - chosen, chosen - BUGS_12_2
-    if missed and extra:
-        return "some lines you chose are fine, and at least one bug is still missing."
-    if missed:
-        return f"{len(missed)} bug(s) still missing."
-    if extra:
-        return f"{len(extra)} of the lines you chose are correct as written."
-    return None
+        return (
+            "one line you chose only multiplies every map by the same positive number: does that survive the scaling?"
+        )
+    return bug_hunt_feedback(chosen, BUGS_12_2)
 
 
 def _cases_12_3() -> list[tuple[np.ndarray, np.ndarray, int, float, int]]:
@@ -95,31 +88,32 @@ def _noise_rows_ok(got: np.ndarray, signal: np.ndarray, starts: np.ndarray, wind
     return None
 
 
+def _normal_12_3(seed: int | None, std: float):
+    """Draws ``n`` Gaussian samples per call from one generator (``seed=None``: unseeded, a known mistake)."""
+    gen = np.random.default_rng(seed)
+    return lambda n: gen.normal(0.0, std, n)
+
+
+def _occluded_12_3(signal, starts, window: int, fill, add: bool = False) -> np.ndarray:
+    """Known-wrong answers of 12.3: each window filled with ``fill(n)`` (or ``fill(n)`` added to the signal)."""
+    out = np.repeat(np.asarray(signal, dtype=float)[None], len(starts), axis=0)
+    for k, s in enumerate(starts):
+        n = len(out[k, s : s + window])
+        out[k, s : s + window] = out[k, s : s + window] + fill(n) if add else fill(n)
+    return out
+
+
 @exercise(
     "12.3",
     "Change the experiment: a noise baseline",
     hint="Start every row as a copy of the signal; only the samples from start to start + window change, and "
     "their new values come from the generator np.random.default_rng(seed).",
     wrong=[
-        lambda sig, starts, w, std, seed: np.stack(
-            [np.where((np.arange(len(sig)) >= s) & (np.arange(len(sig)) < s + w), 0.0, sig) for s in starts]
-        ),
-        lambda sig, starts, w, std, seed: np.stack(
-            [sig + np.where((np.arange(len(sig)) >= s) & (np.arange(len(sig)) < s + w),
-                            np.random.default_rng(seed).normal(0, std, len(sig)), 0.0) for s in starts]
-        ),
-        lambda sig, starts, w, std, seed: np.stack(
-            [np.where((np.arange(len(sig)) >= s) & (np.arange(len(sig)) < s + w),
-                      np.random.default_rng().normal(0, std, len(sig)), sig) for s in starts]
-        ),
-        lambda sig, starts, w, std, seed: np.stack(
-            [np.where((np.arange(len(sig)) >= s) & (np.arange(len(sig)) <= s + w),
-                      np.random.default_rng(seed).normal(0, std, len(sig)), sig) for s in starts]
-        ),
-        lambda sig, starts, w, std, seed: np.stack(
-            [np.where((np.arange(len(sig)) >= s) & (np.arange(len(sig)) < s + w),
-                      np.random.default_rng(seed).normal(0, 1.0, len(sig)), sig) for s in starts]
-        ),
+        lambda sig, starts, w, std, seed: _occluded_12_3(sig, starts, w, np.zeros),
+        lambda sig, starts, w, std, seed: _occluded_12_3(sig, starts, w, _normal_12_3(seed, std), add=True),
+        lambda sig, starts, w, std, seed: _occluded_12_3(sig, starts, w, _normal_12_3(None, std)),
+        lambda sig, starts, w, std, seed: _occluded_12_3(sig, starts, w + 1, _normal_12_3(seed, std)),
+        lambda sig, starts, w, std, seed: _occluded_12_3(sig, starts, w, _normal_12_3(seed, 1.0)),
     ],
 )
 def _check_12_3(answer: Any) -> str | None:
