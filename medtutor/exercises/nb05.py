@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from ._api import bug_hunt_feedback, call, exercise, line_letters
+from ._api import call, exercise
+from ._bughunt import bug_hunt_feedback, line_letters
 
 # Exercise 05.1: the lines of the tutorial pipeline shown in the notebook, and which of them are wrong.
 LINES_05_1 = {"A", "B", "C", "D", "E", "F"}
