@@ -7,67 +7,147 @@ from typing import Any
 import numpy as np
 
 from ._api import call, exercise
+from ._bughunt import bug_hunt_feedback, line_letters
+
+# Exercise 05.1: the lines of the tutorial pipeline shown in the notebook, and which of them are wrong.
+LINES_05_1 = {"A", "B", "C", "D", "E", "F"}
+BUGS_05_1 = {"B", "E", "F"}
 
 
 @exercise(
     "05.1",
-    "Centre crop",
-    hint="Start at (n - size) // 2 on each axis, and compare size with the image's shape before slicing.",
-    wrong=[
-        lambda img, size: img[:size, :size],
-        lambda img, size: img[70 : 70 + size, 70 : 70 + size],
-        lambda img, size: img[(img.shape[0] - size) // 2 :, (img.shape[1] - size) // 2 :],
-        lambda img, size: img[
-            (img.shape[0] - size) // 2 : (img.shape[0] - size) // 2 + size,
-            (img.shape[1] - size) // 2 : (img.shape[1] - size) // 2 + size,
-        ],
-    ],
+    "Find the bugs in a tutorial pipeline",
+    hint="Check every index against the image size at that line, what each function really computes, and "
+    "whether the result could come from a real patient.",
+    wrong=[set(), {"B"}, {"B", "E"}, {"B", "C", "E", "F"}, {"B", "D", "E", "F"}, {"A", "B", "E", "F"}, "BEF"],
 )
 def _check_05_1(answer: Any) -> str | None:
-    rng = np.random.default_rng(5)
-    for shape, size in [((10, 10), 4), ((9, 12), 5), ((28, 28), 28), ((7, 8), 1)]:
-        img = rng.random(shape)
-        top, left = (shape[0] - size) // 2, (shape[1] - size) // 2
-        expected = img[top : top + size, left : left + size]
-        got = np.asarray(call(answer, img, size))
-        if got.shape != expected.shape:
-            return f"for a {shape} image and size {size} your crop has shape {got.shape}, not ({size}, {size})."
-        if not np.array_equal(got, expected):
-            return f"for a {shape} image and size {size} your crop is not the central window."
-    try:
-        call(answer, rng.random((10, 10)), 11)
-    except ValueError:
-        return None
-    except Exception as err:  # any other error is feedback too
-        return f"a crop larger than the image should raise ValueError, yours raised {type(err).__name__}."
-    return "a crop larger than the image must raise a ValueError, not return a shorter array."
+    chosen = line_letters(answer, LINES_05_1)
+    if isinstance(chosen, str):
+        return chosen
+    where = "the anatomy, not the code" if "F" in BUGS_05_1 - chosen else "what a line computes"
+    return bug_hunt_feedback(chosen, BUGS_05_1, f"; look again at {where}", ": check their numbers once more")
+
+
+def _grey_levels_05_2() -> dict[str, int]:
+    """Distinct 8-bit grey levels (round(255 v)) of CT_small's soft tissue (0 < HU < 100) in two displays."""
+    from medtutor import data, imaging, preprocess
+
+    hu = imaging.to_hu(imaging.read_dicom(data.dicom_path("CT_small.dcm")))
+    soft = (hu > 0) & (hu < 100)
+    c, w = imaging.WINDOW_PRESETS["mediastinum"]
+    views = {"min-max": preprocess.minmax_scale(hu), "mediastinum": imaging.apply_window(hu, c, w)}
+    return {k: int(np.unique(np.round(255 * v[soft])).size) for k, v in views.items()}
 
 
 @exercise(
     "05.2",
-    "A CT window",
-    hint="Subtract the window's lower edge (center - width / 2), divide by the width, then clip to [0, 1].",
+    "Predict, then count the grey levels of soft tissue",
+    hint="Keep only the soft-tissue pixels (0 < HU < 100) of each scaled image, turn them into 8-bit levels with "
+    "np.round(255 * v), and count the DIFFERENT levels (np.unique).",
     wrong=[
-        lambda hu, c, w: (hu - (c - w / 2)) / w,
-        lambda hu, c, w: (hu - hu.min()) / (hu.max() - hu.min()),
-        lambda hu, c, w: np.clip((hu - c) / w, 0, 1),
+        {"min-max": 256, "mediastinum": 256},
+        {"min-max": 73, "mediastinum": 13},
+        {"min-max": 4998, "mediastinum": 4998},
+        {"min-max": 99, "mediastinum": 99},
+        [13, 73],
     ],
 )
 def _check_05_2(answer: Any) -> str | None:
-    from medtutor.imaging import apply_window
+    if not isinstance(answer, dict) or set(answer) != {"min-max", "mediastinum"}:
+        return 'answer with a dict with the keys "min-max" and "mediastinum".'
+    try:
+        got = {k: float(v) for k, v in answer.items()}
+    except (TypeError, ValueError):
+        return "each value must be a number of grey levels."
+    expected = _grey_levels_05_2()
+    ok = {k: abs(got[k] - expected[k]) <= 1 for k in expected}  # +-1: rounding vs floor, or DICOM's exact window
+    if all(ok.values()):
+        return None
+    swapped = all(abs(got[k] - expected[o]) <= 1 for k, o in [("min-max", "mediastinum"), ("mediastinum", "min-max")])
+    if swapped:
+        return "the two counts look swapped: which display spends more of its grey range on 0-100 HU?"
+    if max(got.values()) > 256:
+        return "a count above 256 cannot be a number of 8-bit grey levels: count distinct levels, not pixels."
+    wrong = [k for k, good in ok.items() if not good]
+    return f"the count for {' and '.join(wrong)} is off."
 
-    hu = np.linspace(-1200.0, 1500.0, 541)
-    for center, width in [(-600.0, 1500.0), (50.0, 350.0), (40.0, 80.0)]:
-        got = np.asarray(call(answer, hu.copy(), center, width), dtype=float)
-        if got.shape != hu.shape:
-            return f"the output has shape {got.shape}; it must have the input's shape {hu.shape}."
-        if np.isnan(got).any():
-            return "the output contains NaN."
-        if got.min() < 0 or got.max() > 1:
-            return "some values fall outside [0, 1]: values outside the window must be clipped."
-        # DICOM's exact formula differs from center +/- width/2 by at most 1 HU, i.e. 1/(width-1) here
-        if np.abs(got - apply_window(hu, center, width)).max() > 1.5 / (width - 1):
-            return f"with center {center:g} and width {width:g} some HU values get the wrong brightness."
+
+def _load_counter_05_4(n: int):
+    """A dataset of ``n`` indexed images whose decoding step counts its calls (what a cache should save)."""
+    import tensorflow as tf
+
+    calls: list[int] = []
+    rng = np.random.default_rng(n)
+    images = rng.random((n, 6, 6, 1)).astype(np.float32)
+
+    def decode(i):
+        calls.append(1)
+        return images[int(i)]
+
+    def load(i):
+        img = tf.py_function(decode, [i], tf.float32)
+        img.set_shape((6, 6, 1))
+        return img, i
+
+    return tf.data.Dataset.range(n).map(load), images, calls
+
+
+def _noise_augment_05_4(seed: int):
+    """A random augmentation with its own generator: different noise every time it runs, in every epoch.
+
+    Why a ``tf.random.Generator``: with a global TensorFlow seed (``medtutor.setup``), ``tf.random.uniform``
+    inside a tf.data function restarts its sequence with every epoch, which would hide the bug being checked.
+    """
+    import tensorflow as tf
+
+    gen = tf.random.Generator.from_seed(seed)
+    return lambda xb: xb + gen.uniform(tf.shape(xb), 0.01, 0.02, dtype=xb.dtype)
+
+
+def _epochs_05_4(pipe: Any, n: int, batch_size: int) -> list[dict[int, np.ndarray]] | str:
+    """Two epochs of ``pipe`` as {index: image}, or a message when its batches are malformed."""
+    epochs = []
+    for _ in range(2):
+        seen: dict[int, np.ndarray] = {}
+        for xb, ib in pipe:
+            xb, ib = np.asarray(xb), np.asarray(ib)
+            if xb.ndim != 4 or len(xb) > batch_size:
+                return f"the pipeline must yield batches of at most {batch_size} images (batch_size)."
+            seen.update({int(i): x for i, x in zip(ib, xb)})
+        if sorted(seen) != list(range(n)):
+            return "each epoch must yield every image exactly once."
+        epochs.append(seen)
+    return epochs
+
+
+@exercise(
+    "05.4",
+    "Fix the pipeline whose augmentation never changes",
+    hint="Ask of each step: may its result be reused from the first epoch, or must it run again in every epoch? "
+    "A cache replays everything above it.",
+    wrong=[
+        lambda ds, aug, b, seed: ds.map(lambda x, i: (aug(x), i)).cache().shuffle(64, seed=seed).batch(b),
+        lambda ds, aug, b, seed: ds.shuffle(64, seed=seed).batch(b).map(lambda x, i: (aug(x), i)),
+        lambda ds, aug, b, seed: ds.cache().shuffle(64, seed=seed).batch(b),
+        lambda ds, aug, b, seed: ds.cache().shuffle(64, seed=seed).batch(b).map(lambda x, i: (aug(x), i)).cache(),
+    ],
+)
+def _check_05_4(answer: Any) -> str | None:
+    for n, batch_size, seed in [(10, 4, 0), (7, 3, 5)]:
+        ds, images, calls = _load_counter_05_4(n)
+        pipe = call(answer, ds, _noise_augment_05_4(seed), batch_size, seed)
+        if not hasattr(pipe, "element_spec"):
+            return f"return a tf.data.Dataset, got {type(pipe).__name__}."
+        epochs = _epochs_05_4(pipe, n, batch_size)
+        if isinstance(epochs, str):
+            return epochs
+        if len(calls) > n:
+            return f"{len(calls)} decodings for {n} images in 2 epochs: the decoded images are not cached."
+        if any(np.allclose(epochs[0][i], images[i]) for i in range(n)):
+            return "some images come out unchanged: the augmentation is not applied to every batch."
+        if all(np.allclose(epochs[0][i], epochs[1][i]) for i in range(n)):
+            return "every image is identical in both epochs: the augmentation runs only once."
     return None
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ._api import call, close, exercise
+from ._bughunt import bug_hunt_feedback, line_letters
 
 
 def _ref_grad_cam_12(A: np.ndarray, dA: np.ndarray) -> np.ndarray:
@@ -38,60 +39,93 @@ def _check_12_1(answer: Any) -> str | None:
     return None
 
 
+# Exercise 12.2: the lines of the Grad-CAM implementation shown in the notebook, and which of them are wrong.
+LINES_12_2 = {"A", "B", "C", "D", "E", "F"}
+BUGS_12_2 = {"A", "D", "F"}
+
+
 @exercise(
     "12.2",
-    "Integrated gradients",
-    hint="Evaluate grad_fn at baseline + a * (x - baseline) for a = 0, 1/steps, ..., 1; average neighbours "
-    "(trapezoid), then multiply by (x - baseline).",
-    wrong=[
-        lambda grad_fn, x, baseline, steps: grad_fn(x) * (x - baseline),
-        lambda grad_fn, x, baseline, steps: np.mean(
-            [grad_fn(baseline + a * (x - baseline)) for a in np.linspace(0, 1, steps + 1)], axis=0
-        ),
-        lambda grad_fn, x, baseline, steps: (
-            x * np.mean([grad_fn(a * x) for a in np.linspace(0, 1, steps + 1)[1:]], axis=0)
-        ),
-    ],
+    "Find the bugs in a Grad-CAM implementation",
+    hint="Compare each line with section 2's formula and ask two questions: does the change alter the map AFTER "
+    "each map is scaled to [0, 1], and does it still work for a case the model is very sure of?",
+    wrong=[set(), {"C"}, {"A", "C", "D", "F"}, {"D", "F"}, {"A", "D"}, {"A", "D", "E", "F"}, "ADF"],
 )
 def _check_12_2(answer: Any) -> str | None:
-    # f(z) = sum(z**3) has gradient 3 z**2; the exact IG from b to x is (x - b) * mean over the path
-    grad_fn = lambda z: 3.0 * np.asarray(z, dtype=float) ** 2  # noqa: E731
-    x = np.array([0.5, -1.0, 2.0, 0.0])
-    for baseline in [np.zeros(4), np.array([0.2, 0.1, -0.5, 1.0])]:
-        got = np.asarray(call(answer, grad_fn, x, baseline, 200), dtype=float)
-        if got.shape != x.shape:
-            return f"return one attribution per element of x {x.shape}, got shape {got.shape}."
-        gap = np.sum(x**3) - np.sum(baseline**3)
-        if abs(got.sum() - gap) > 1e-3 * max(1.0, abs(gap)):
-            return "completeness fails: the attributions do not add up to f(x) - f(baseline)."
-        d = x - baseline
-        exact = d * (3 * baseline**2 + 3 * baseline * d + d**2)  # (x-b) * integral_0^1 3(b + a d)^2 da
-        if not close(got, exact, tol=1e-3):
-            return "the total is right but the attribution per element is not."
+    chosen = line_letters(answer, LINES_12_2)
+    if isinstance(chosen, str):
+        return chosen
+    if "C" in chosen:
+        return (
+            "one line you chose only multiplies every map by the same positive number: does that survive the scaling?"
+        )
+    return bug_hunt_feedback(chosen, BUGS_12_2)
+
+
+def _cases_12_3() -> list[tuple[np.ndarray, np.ndarray, int, float, int]]:
+    """Signals, occlusion starts, window, noise level and seed: varied lengths, steps and seeds."""
+    rng = np.random.default_rng(123)
+    return [
+        (rng.normal(0, 1, 400).astype(np.float32), np.arange(0, 400 - 50 + 1, 25), 50, 0.01, 0),
+        (np.sin(np.linspace(0, 20, 301)), np.arange(0, 301 - 40 + 1, 13), 40, 0.2, 7),
+        (rng.uniform(-1, 1, 1000), np.array([0, 100, 960]), 40, 0.05, 3),
+    ]
+
+
+def _noise_rows_ok(got: np.ndarray, signal: np.ndarray, starts: np.ndarray, window: int, std: float) -> str | None:
+    """What is wrong with the occluded rows, or None: the window holds fresh noise, the rest is untouched."""
+    for k, s in enumerate(starts):
+        inside = np.zeros(len(signal), dtype=bool)
+        inside[s : s + window] = True
+        if not np.allclose(got[k, ~inside], signal[~inside]):
+            return f"row {k} changes samples outside its window [{s}, {s + window})."
+        if np.allclose(got[k, inside], 0.0):
+            return "the window is silenced with zeros; replace it with low-level noise instead."
+        if np.corrcoef(got[k, inside], signal[inside])[0, 1] > 0.5:
+            return "the window still contains the signal: REPLACE it with noise, do not add noise to it."
+    replaced = np.concatenate([got[k, s : s + window] for k, s in enumerate(starts)])
+    if abs(replaced.std() / std - 1) > 0.2 or abs(replaced.mean()) > 4 * std / np.sqrt(len(replaced)) + 1e-12:
+        return "the noise in the windows does not have mean 0 and standard deviation noise_std."
     return None
+
+
+def _normal_12_3(seed: int | None, std: float):
+    """Draws ``n`` Gaussian samples per call from one generator (``seed=None``: unseeded, a known mistake)."""
+    gen = np.random.default_rng(seed)
+    return lambda n: gen.normal(0.0, std, n)
+
+
+def _occluded_12_3(signal, starts, window: int, fill, add: bool = False) -> np.ndarray:
+    """Known-wrong answers of 12.3: each window filled with ``fill(n)`` (or ``fill(n)`` added to the signal)."""
+    out = np.repeat(np.asarray(signal, dtype=float)[None], len(starts), axis=0)
+    for k, s in enumerate(starts):
+        n = len(out[k, s : s + window])
+        out[k, s : s + window] = out[k, s : s + window] + fill(n) if add else fill(n)
+    return out
 
 
 @exercise(
     "12.3",
-    "Share of a map in the corner",
-    hint="Divide the sum of heatmap[:size, :size] by the sum of the whole map; guard the all-zero map.",
+    "Change the experiment: a noise baseline",
+    hint="Start every row as a copy of the signal; only the samples from start to start + window change, and "
+    "their new values come from the generator np.random.default_rng(seed).",
     wrong=[
-        lambda heatmap, size: float(heatmap[:size, :size].mean()),
-        lambda heatmap, size: float(heatmap[:size, :size].sum() / heatmap.size),
-        lambda heatmap, size: float(heatmap[-size:, -size:].sum() / max(heatmap.sum(), 1e-12)),
+        lambda sig, starts, w, std, seed: _occluded_12_3(sig, starts, w, np.zeros),
+        lambda sig, starts, w, std, seed: _occluded_12_3(sig, starts, w, _normal_12_3(seed, std), add=True),
+        lambda sig, starts, w, std, seed: _occluded_12_3(sig, starts, w, _normal_12_3(None, std)),
+        lambda sig, starts, w, std, seed: _occluded_12_3(sig, starts, w + 1, _normal_12_3(seed, std)),
+        lambda sig, starts, w, std, seed: _occluded_12_3(sig, starts, w, _normal_12_3(seed, 1.0)),
     ],
 )
 def _check_12_3(answer: Any) -> str | None:
-    rng = np.random.default_rng(3)
-    m = rng.random((28, 28))
-    for heat, size in [(m, 6), (m**4, 3), (np.pad(np.ones((2, 2)), ((0, 5), (0, 5))), 2)]:
-        got = call(answer, heat, size)
-        if not close(got, heat[:size, :size].sum() / heat.sum(), tol=1e-9):
-            return f"for a {heat.shape} map and size {size} the share is off."
-    try:
-        zero = call(answer, np.zeros((5, 5)), 2)
-    except ZeroDivisionError:
-        return "an all-zero map raised ZeroDivisionError; return 0.0 for it."
-    if not close(zero, 0.0):
-        return "an all-zero map has no mass anywhere: return 0.0."
+    for signal, starts, window, std, seed in _cases_12_3():
+        got = np.asarray(call(answer, signal.copy(), starts.copy(), window, std, seed), dtype=float)
+        if got.shape != (len(starts), len(signal)):
+            return f"return one occluded copy per start: shape {(len(starts), len(signal))}, got {got.shape}."
+        problem = _noise_rows_ok(got, signal, starts, window, std)
+        if problem:
+            return problem
+        again = np.asarray(call(answer, signal.copy(), starts.copy(), window, std, seed), dtype=float)
+        if not np.array_equal(got, again):
+            return "two calls with the same seed gave different noise: draw it from np.random.default_rng(seed)."
     return None
