@@ -3,7 +3,7 @@
 medtutor data list | fetch [NAME...] [--dest DIR] | verify [--dir DIR] | where
 medtutor doctor
 medtutor student SRC_DIR -o OUT_DIR
-medtutor heart train --data DIR [--sites a b c d] --out MODEL.keras
+medtutor heart train --data DIR [--sites a b c d] --out MODEL.keras [--kind robust|ensemble|mlp] [--loso]
 medtutor heart evaluate --model MODEL.keras --folder FOLDER
 """
 
