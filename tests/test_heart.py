@@ -450,6 +450,11 @@ def test_site_robust_model_cli_and_loso(tmp_path, capsys):
     assert "leave-one-site-out" in text and re.search(r"mean MAcc over 2 unseen sites: [01]\.\d{3}", text)
     model = heart._load(out)
     assert model.name == "pcg_site_robust"
+    _, signals, _, fs = heart.read_folder(root / "training-b")
+    feats = heart.recording_features(signals, fs)
+    table = heart.recording_table(*feats, len(signals))
+    p_keras = model.predict(table, verbose=0).ravel()  # the NumPy shortcut equals the Keras layer
+    assert np.allclose(heart.predict_recordings(model, signals, features=feats), p_keras, atol=1e-5)
     assert main(["heart", "evaluate", "--model", str(out), "--folder", str(root / "training-b")]) == 0
     macc = float(capsys.readouterr().out.strip().splitlines()[-1][5:])
     assert macc > 0.8  # the synthetic murmur is learnable at both sites
