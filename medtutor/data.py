@@ -366,7 +366,7 @@ def _load_ecg(name: str, entry: dict[str, Any]) -> Dataset:
     if table.ndim != 2 or table.shape[1] != entry["sequence_length"] + 1:
         raise ValueError(f"{path}: expected rows of {entry['sequence_length']} samples + a label.")
     x = table[:, :-1].astype(np.float32)
-    y = table[:, -1].astype(np.int64)
+    y = ecg_labels(table[:, -1], path)
     parts = _split_indices(y, entry["splits"]["val"], entry["splits"]["test"])
     splits = {k: (x[v], y[v]) for k, v in parts.items()}
     return Dataset(name, "real", list(entry["class_names"]), splits, entry, {"path": str(path)})
@@ -420,30 +420,98 @@ def _physionet_files(name: str, entry: dict[str, Any], sites: list[str]) -> dict
     return paths
 
 
+def ecg_labels(raw: Any, where: Any = "ECG5000") -> np.ndarray:
+    """ECG5000's file labels (1 normal, 0 abnormal) in the course's convention: 1 = abnormal (disease = 1).
+
+    Why: every other dataset of the course calls the disease class 1; the raw file says the opposite.
+    """
+    r = np.asarray(raw, dtype=np.float64)
+    if not np.isin(r, (0.0, 1.0)).all():
+        raise ValueError(f"{where}: ECG5000 labels must be 0 (abnormal) or 1 (normal) in the file.")
+    return (1 - r).astype(np.int64)
+
+
 def _read_reference(path: Path) -> list[tuple[str, int]]:
-    """PhysioNet's REFERENCE.csv: ``record,label`` with -1 normal and 1 abnormal."""
-    rows = []
-    with open(path, newline="") as fh:
-        for row in csv.reader(fh):
-            if len(row) >= 2 and row[1].strip() in ("-1", "1"):
-                rows.append((row[0].strip(), int(row[1])))
+    """PhysioNet's REFERENCE.csv: ``record,label`` -> ``[(record, 1 abnormal | -1 normal)]``.
+
+    The one REFERENCE.csv parser of the package. Accepts a UTF-8 byte-order mark (files saved by Excel) and
+    0/1 labels (0 normal, 1 abnormal) as well as PhysioNet's -1/1; a row with any other label, or a file
+    mixing -1 and 0, is an error naming the file and the row.
+    """
+    rows: list[tuple[str, int]] = []
+    seen: set[str] = set()
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            lines = list(csv.reader(fh))
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path} is not UTF-8 text ({err}); save REFERENCE.csv as UTF-8 'record,label' rows.") from err
+    for k, row in enumerate(lines, start=1):
+        if not row or not "".join(row).strip():
+            continue
+        label = row[1].strip() if len(row) >= 2 else ""
+        if label not in ("-1", "0", "1"):
+            raise ValueError(
+                f"{path}, row {k}: expected 'record,label' with label -1 or 0 (normal) or 1 (abnormal), got {row!r}."
+            )
+        rows.append((row[0].strip(), 1 if label == "1" else -1))
+        seen.add(label)
+    if {"-1", "0"} <= seen:
+        raise ValueError(f"{path} mixes labels -1 and 0: use -1/1 (PhysioNet) or 0/1 for normal/abnormal, not both.")
     if not rows:
         raise ValueError(f"{path} has no 'record,label' rows with labels -1/1: not a PhysioNet REFERENCE.csv.")
     return rows
 
 
-def _load_physionet(name: str, entry: dict[str, Any], sites: str | list[str]) -> Dataset:
+def read_pcg_wav(path: str | os.PathLike[str], min_seconds: float = 0.0) -> tuple[np.ndarray, int]:
+    """Read one heart-sound WAV: ``(signal float32 in [-1, 1], fs)``; every error names the file.
+
+    The one WAV reader of the PhysioNet loaders and of ``medtutor.heart``. Refuses empty, non-finite,
+    multi-channel and too-short (< ``min_seconds``) recordings with a message that names the file.
+    """
     from scipy.io import wavfile
 
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist: pass the path of a .wav recording.")
+    try:
+        fs, raw = wavfile.read(path)
+    except (ValueError, EOFError) as err:
+        raise ValueError(f"{path} is not a readable WAV file ({err}); PhysioNet recordings are 16-bit WAV.") from err
+    if raw.ndim != 1:
+        raise ValueError(f"{path} has {raw.shape[1]} channels; heart-sound recordings are mono (one channel).")
+    if raw.dtype == np.int16:
+        sig = raw.astype(np.float32) / 32768.0
+    elif np.issubdtype(raw.dtype, np.floating):
+        sig = raw.astype(np.float32)
+    else:
+        raise ValueError(f"{path} holds {raw.dtype} samples; convert it to 16-bit PCM WAV.")
+    if len(sig) == 0:
+        raise ValueError(f"{path} is empty (0 samples): re-export the recording or remove the file.")
+    if not np.all(np.isfinite(sig)):
+        raise ValueError(f"{path} contains NaN or infinite samples: re-export the recording or remove the file.")
+    if len(sig) < min_seconds * fs:
+        raise ValueError(
+            f"{path} lasts {len(sig) / fs:.2f} s, shorter than the {min_seconds:g} s needed: "
+            "use a longer recording or remove the file."
+        )
+    return sig, int(fs)
+
+
+def wav_files(folder: str | os.PathLike[str]) -> list[Path]:
+    """The ``.wav`` files of a folder, whatever the case of the extension (``.WAV`` too), sorted by name."""
+    return sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() == ".wav")
+
+
+def _load_physionet(name: str, entry: dict[str, Any], sites: str | list[str]) -> Dataset:
     sites = _check_sites(sites, entry)
     paths = _physionet_files(name, entry, sites)
     signals, labels, records, site_of = [], [], [], []
     for site in sites:
         for record, label in _read_reference(paths[f"training-{site}/REFERENCE.csv"]):
-            fs, raw = wavfile.read(paths[f"training-{site}/{record}.wav"])
+            sig, fs = read_pcg_wav(paths[f"training-{site}/{record}.wav"])
             if fs != entry["sample_rate"]:
                 raise ValueError(f"{record}.wav has {fs} Hz, expected {entry['sample_rate']} Hz.")
-            signals.append(raw.astype(np.float32) / 32768.0)
+            signals.append(sig)
             labels.append(1 if label == 1 else 0)
             records.append(record)
             site_of.append(site)
@@ -504,14 +572,11 @@ def _stand_in(name: str, entry: dict[str, Any], reason: str, **kwargs: Any) -> D
 
 
 def _read_physionet_folder(name: str, entry: dict[str, Any], folder: Path, sites: str) -> Dataset:
-    from scipy.io import wavfile
-
     signals, labels, records, site_of = [], [], [], []
     for site in sites:
         sub = folder / f"training-{site}"
         for record, label in _read_reference(sub / "REFERENCE.csv"):
-            _, raw = wavfile.read(sub / f"{record}.wav")
-            signals.append(raw.astype(np.float32) / 32768.0)
+            signals.append(read_pcg_wav(sub / f"{record}.wav")[0])
             labels.append(1 if label == 1 else 0)
             records.append(record)
             site_of.append(site)

@@ -1,7 +1,8 @@
 """Heart sounds (PhysioNet/CinC 2016 phonocardiograms): reading, signal processing, a window model, a CLI.
 
 Notebook 11 teaches every step below by hand first; this module is the same pipeline, reusable from the
-``medtutor heart train|evaluate`` command and from later notebooks:
+``medtutor heart train|evaluate`` command (its argparse code lives in :mod:`medtutor.cli`) and from later
+notebooks:
 
 1. :func:`read_recording` / :func:`read_folder` - WAV files plus labels from the WFDB ``.hea`` header
    (last line ``# Normal`` / ``# Abnormal``) or ``REFERENCE.csv`` (``record,-1|1``).
@@ -21,10 +22,7 @@ Keras is imported inside functions only, so ``import medtutor.heart`` stays ligh
 
 from __future__ import annotations
 
-import argparse
-import csv
 import os
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -35,15 +33,22 @@ __all__ = [
     "BAND",
     "FEATURE_NAMES",
     "FRAME_RATE",
-    "add_cli",
+    "KINDS",
     "bandpass",
     "build_model",
+    "cache_key",
     "build_sequence_model",
     "envelope",
+    "consistent_features",
+    "cross_site_threshold",
     "evaluate_folder",
+    "fit_site_robust",
+    "folder_sites",
     "heart_cycle",
     "load_or_train_model",
     "log_mel",
+    "loso_table",
+    "macc_ci",
     "macc_scores",
     "mel_filterbank",
     "normalize",
@@ -53,6 +58,7 @@ __all__ = [
     "read_label",
     "read_recording",
     "recording_features",
+    "recording_table",
     "segment_states",
     "train_model",
     "window_features",
@@ -67,9 +73,11 @@ FRAME_RATE = FS / HOP
 N_MELS = 24
 N_MFCC = 13
 WINDOW_S = 5.0  # fixed-length windows (s)
+MIN_SECONDS = 2.2  # shortest recording the window pipeline can use (one heart-cycle search needs 2 s)
 HOP_S = 2.5  # windows overlap by half
 ENERGY_BANDS = [(25, 45), (45, 80), (80, 150), (150, 250), (250, 400), (400, 1000)]
 STATES = ["S1", "systole", "S2", "diastole"]
+KINDS = ("robust", "ensemble", "mlp")  # model kinds of train_model; the first is the command line's default
 
 
 def _feature_names() -> list[str]:
@@ -90,26 +98,15 @@ FEATURE_NAMES: list[str] = _feature_names()
 # --------------------------------------------------------------------------- reading
 
 
-def read_recording(path_wav: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
-    """Read a PhysioNet WAV: ``(signal float32 in [-1, 1], fs)``. Why: every model sees the same scale."""
-    from scipy.io import wavfile
+def read_recording(path_wav: str | os.PathLike[str], min_seconds: float = 0.0) -> tuple[np.ndarray, int]:
+    """Read a PhysioNet WAV: ``(signal float32 in [-1, 1], fs)``. Why: every model sees the same scale.
 
-    path = Path(path_wav)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist: pass the path of a .wav recording.")
-    try:
-        fs, raw = wavfile.read(path)
-    except ValueError as err:
-        raise ValueError(f"{path} is not a readable WAV file ({err}); PhysioNet recordings are 16-bit WAV.") from err
-    if raw.ndim != 1:
-        raise ValueError(f"{path} has {raw.shape[1]} channels; heart-sound recordings are mono (one channel).")
-    if raw.dtype == np.int16:
-        sig = raw.astype(np.float32) / 32768.0
-    elif np.issubdtype(raw.dtype, np.floating):
-        sig = raw.astype(np.float32)
-    else:
-        raise ValueError(f"{path} holds {raw.dtype} samples; convert it to 16-bit PCM WAV.")
-    return sig, int(fs)
+    Empty, NaN and shorter-than-``min_seconds`` recordings are refused with an error naming the file
+    (the reader is :func:`medtutor.data.read_pcg_wav`, shared with ``data.load``).
+    """
+    from medtutor import data
+
+    return data.read_pcg_wav(path_wav, min_seconds=min_seconds)
 
 
 def read_label(path_hea: str | os.PathLike[str]) -> int:
@@ -125,12 +122,10 @@ def read_label(path_hea: str | os.PathLike[str]) -> int:
 
 
 def _reference(folder: Path) -> dict[str, int]:
-    labels = {}
-    with open(folder / "REFERENCE.csv", newline="") as fh:
-        for row in csv.reader(fh):
-            if len(row) >= 2 and row[1].strip() in ("-1", "1"):
-                labels[row[0].strip()] = int(row[1].strip() == "1")
-    return labels
+    """``{record: 1 abnormal | 0 normal}`` from a folder's REFERENCE.csv (the one parser lives in ``data``)."""
+    from medtutor import data
+
+    return {rec: int(label == 1) for rec, label in data._read_reference(folder / "REFERENCE.csv")}
 
 
 def read_folder(
@@ -157,7 +152,9 @@ def read_folder(
             r, s, y, fs = read_folder(sub)
             out[0].extend(r), out[1].extend(s), out[2].extend(y.tolist())
         return out[0], out[1], np.asarray(out[2], dtype=np.int64), fs
-    wavs = sorted(folder.glob("*.wav"))
+    from medtutor import data
+
+    wavs = data.wav_files(folder)  # .wav and .WAV alike
     if not wavs:
         raise FileNotFoundError(f"{folder} has no .wav files: pass a PhysioNet-format folder (WAV + .hea).")
     ref = _reference(folder) if (folder / "REFERENCE.csv").is_file() else {}
@@ -170,7 +167,7 @@ def read_folder(
             label = read_label(wav.with_suffix(".hea"))
         else:
             raise FileNotFoundError(f"{wav.name} has no label: add {rec}.hea or a REFERENCE.csv row '{rec},-1|1'.")
-        sig, fs = read_recording(wav)
+        sig, fs = read_recording(wav, min_seconds=MIN_SECONDS)
         records.append(rec), signals.append(sig), labels.append(label), rates.add(fs)
     if len(rates) != 1:
         raise ValueError(f"{folder}: recordings have different sampling rates {sorted(rates)}; resample them first.")
@@ -194,7 +191,8 @@ def _check_signal(x: Any, min_len: int = N_FFT) -> np.ndarray:
 
 
 def _check_fs(fs: Any) -> int:
-    if not isinstance(fs, (int, np.integer)) or fs != FS:
+    """``fs`` as an int: 2000, 2000.0 and np.int64(2000) are the same rate; anything else is refused."""
+    if isinstance(fs, bool) or not isinstance(fs, (int, float, np.integer, np.floating)) or fs != FS:
         raise ValueError(f"fs must be {FS} Hz (PhysioNet 2016), got {fs!r}; resample with scipy.signal.resample_poly.")
     return int(fs)
 
@@ -415,7 +413,10 @@ def recording_features(signals: list[np.ndarray], fs: int = FS, sequences: bool 
         raise ValueError("signals is empty: pass at least one recording.")
     feats, groups, seqs = [], [], []
     for i, x in enumerate(signals):
-        f, _, seq = _windows(x, fs, WINDOW_S, HOP_S, sequences)
+        try:
+            f, _, seq = _windows(x, fs, WINDOW_S, HOP_S, sequences)
+        except (ValueError, TypeError) as err:
+            raise type(err)(f"recording {i}: {err}") from err
         feats.append(f)
         seqs.append(seq)
         groups.append(np.full(len(f), i, dtype=np.int64))
@@ -505,18 +506,23 @@ def train_model(
     features: tuple[np.ndarray, ...] | None = None,
     kind: str = "mlp",
     gru_epochs: int = 6,
+    sites: Any = None,
 ) -> Any:
     """Train a window model on recordings (every window carries its recording's label); returns the model.
 
     ``kind="mlp"``: the feature MLP (input: window features). ``kind="ensemble"``: also a Conv1D + GRU on the
     windows' log-mel frames, and returns one two-input model ``[features, log_mel] -> mean of both
     probabilities`` (the average of two different models is usually steadier than either). ``features`` = a
-    ``recording_features(signals[, sequences=True])`` result, to skip recomputing it.
+    ``recording_features(signals[, sequences=True])`` result, to skip recomputing it. ``kind="robust"``: the
+    site-robust linear model of :func:`fit_site_robust` on each recording's mean window features; it needs
+    ``sites`` (the site of each recording) and is what ``medtutor heart train`` trains by default.
     """
     import keras
 
-    if kind not in ("mlp", "ensemble"):
-        raise ValueError(f"kind must be 'mlp' or 'ensemble', got {kind!r}.")
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}.")
+    _check_epochs(epochs, "epochs")
+    _check_epochs(gru_epochs, "gru_epochs")
     y = np.asarray(labels)
     if y.ndim != 1 or len(y) != len(signals):
         raise ValueError(f"labels must be 1-D with one label per recording ({len(signals)}), got shape {y.shape}.")
@@ -528,6 +534,10 @@ def train_model(
     if need_seq and len(features) != 3:
         raise ValueError("kind='ensemble' needs features=recording_features(signals, fs, sequences=True).")
     feats, group = features[0], features[1]
+    if kind == "robust":
+        if sites is None or len(sites) != len(y):
+            raise ValueError("kind='robust' needs sites=<the site of each recording> (e.g. heart.folder_sites()).")
+        return fit_site_robust(recording_table(feats, group, len(y)), y, sites)
     y_win = y[group].astype(np.float32)
     weights = _window_weights(y_win, group)
     mlp = build_model(feats, seed=seed)
@@ -540,6 +550,13 @@ def train_model(
     q_in = keras.Input(gru.input_shape[1:], name="log_mel")
     out = keras.layers.Average(name="prob")([mlp(f_in), gru(q_in)])
     return keras.Model([f_in, q_in], out, name=f"pcg_ensemble_{len(FEATURE_NAMES)}")
+
+
+def _check_epochs(value: Any, name: str) -> int:
+    """Refuse 0, negative and non-integer epoch counts: zero epochs would save an untrained model."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a whole number >= 1 (0 epochs leaves the model untrained), got {value!r}.")
+    return int(value)
 
 
 def _is_ensemble(model: Any) -> bool:
@@ -577,6 +594,10 @@ def predict_recordings(
     if features is None:
         features = recording_features(signals, fs, sequences=_is_ensemble(model))
     group = features[1]
+    if _is_recording_level(model):  # one Dense layer: NumPy is exact and avoids a TensorFlow trace per model
+        w, b = model.get_layer("prob").get_weights()
+        z = recording_table(features[0], group, len(signals)).astype(np.float64) @ w[:, 0] + b[0]
+        return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
     p_win = _predict_windows(model, features)
     return (np.bincount(group, p_win, minlength=len(signals)) / np.bincount(group, minlength=len(signals))).astype(
         np.float32
@@ -616,31 +637,70 @@ def _load(path: Path) -> Any:
     return model
 
 
+def cache_key(kind: str, sites: str, epochs: int, seed: int, source: str) -> dict[str, Any]:
+    """What a cached heart model depends on: recipe, data source and package version (issue 12).
+
+    A cached file is reused only when every field matches, so a model trained on the synthetic stand-in, by
+    an older recipe or by another medtutor version is never reused silently.
+    """
+    import medtutor
+
+    return {
+        "kind": kind,
+        "sites": "".join(sorted(sites)),
+        "epochs": int(epochs),
+        "seed": int(seed),
+        "n_features": len(FEATURE_NAMES),
+        "source": source,
+        "medtutor": medtutor.__version__,
+    }
+
+
 def load_or_train_model(
     sites: str = "abcd", epochs: int = 40, seed: int = 0, kind: str = "ensemble", verbose: bool = True
 ) -> Any:
     """The heart-sound model (see :func:`train_model`) trained on all recordings of ``sites``, cached in
     ``cache_dir()/models``.
 
-    Loads the cached file when it is valid, otherwise trains (about a minute on one core) and saves it
-    atomically. Use it for demos; for an honest score, evaluate on recordings it never saw.
+    The cache is keyed on :func:`cache_key` (recipe, data source, package version), written next to the model
+    as ``<model>.json``. A cached file whose key differs (or is missing or unreadable) is retrained, with a
+    printed banner saying why. Use it for demos; for an honest score, evaluate on recordings it never saw.
     """
+    import hashlib
+    import json
+
     from medtutor import data
 
-    path = data.cache_dir() / "models" / f"pcg_{kind}_{''.join(sorted(sites))}.keras"
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}.")
+    _check_epochs(epochs, "epochs")
+    ds = data.load("physionet2016", sites=sites)
+    key = cache_key(kind, sites, epochs, seed, ds.source)
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
+    path = data.cache_dir() / "models" / f"pcg_{kind}_{key['sites']}_{digest}.keras"
+    sidecar = path.with_suffix(".json")
+    reason = "no cached model"
     if path.is_file():
         try:
-            model = _load(path)
-            if verbose:
-                print(f"loaded {path}")
-            return model
-        except ValueError:
-            pass
-    _, signals, labels, fs = read_folder(data.dataset_dir("physionet2016", sites=sites), sites=sites)
-    model = train_model(signals, labels, fs, epochs=epochs, seed=seed, kind=kind)
+            stored = json.loads(sidecar.read_text()) if sidecar.is_file() else None
+            if stored != key:
+                reason = f"the cached model's key {stored} differs from {key}"
+            else:
+                model = _load(path)
+                if verbose:
+                    print(f"loaded {path} ({key['source']} data, recipe {kind})")
+                return model
+        except (ValueError, OSError) as err:
+            reason = f"the cached model is unreadable ({err})"
+    if verbose and path.is_file():
+        print(f"*** retraining the heart model: {reason} ***")
+    model = train_model(ds.x_all, ds.y_all, ds.meta["fs"], epochs=epochs, seed=seed, kind=kind, sites=ds.meta["sites"])
     _save_atomic(model, path)
+    tmp = sidecar.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(key, sort_keys=True))
+    os.replace(tmp, sidecar)
     if verbose:
-        print(f"trained on {len(signals)} recordings of sites {sites}; saved {path}")
+        print(f"trained on {len(ds.y_all)} recordings of sites {sites} ({ds.source} data); saved {path}")
     return model
 
 
@@ -652,51 +712,172 @@ def evaluate_folder(model: Any, folder: str | os.PathLike[str], threshold: float
     return {**scores, "n": len(records), "n_abnormal": int(labels.sum()), "prob": prob, "records": records}
 
 
-# --------------------------------------------------------------------------- command line
+# --------------------------------------------------------------------------- site-robust model
 
 
-def _cmd_train(args: argparse.Namespace) -> int:
-    if not str(args.out).endswith(".keras"):
-        print(f"error: --out must end with .keras (Keras' model format), got {args.out!r}.", file=sys.stderr)
-        return 2
-    try:
-        records, signals, labels, fs = read_folder(args.data, sites="".join(args.sites) if args.sites else None)
-        print(f"training on {len(records)} recordings ({int(labels.sum())} abnormal) from {args.data}")
-        model = train_model(signals, labels, fs, epochs=args.epochs, seed=args.seed, kind=args.kind)
-    except (FileNotFoundError, ValueError, TypeError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    print(f"saved {_save_atomic(model, Path(args.out))}")
-    return 0
+def folder_sites(folder: str | os.PathLike[str], sites: list[str] | str | None = None) -> list[str]:
+    """The site of each recording, in :func:`read_folder`'s order (``training-a`` -> ``"a"``).
+
+    Why: leave-one-site-out evaluation and the site-robust model need to know where each recording came from.
+    """
+    from medtutor import data
+
+    folder = Path(folder)
+    subs = sorted(p for p in folder.glob("training-*") if p.is_dir())
+    if not subs:
+        name = folder.name
+        return [name[len("training-") :] if name.startswith("training-") else name] * len(data.wav_files(folder))
+    wanted = set(sites) if sites else {p.name[len("training-") :] for p in subs}
+    out: list[str] = []
+    for sub in subs:
+        site = sub.name[len("training-") :]
+        if site in wanted:
+            out += [site] * len(data.wav_files(sub))
+    return out
 
 
-def _cmd_evaluate(args: argparse.Namespace) -> int:
-    try:
-        model = _load(Path(args.model))
-        res = evaluate_folder(model, args.folder)
-    except (FileNotFoundError, ValueError, TypeError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    print(f"recordings: {res['n']} ({res['n_abnormal']} abnormal)")
-    print(f"Se={res['se']:.4f}")
-    print(f"Sp={res['sp']:.4f}")
-    print(f"MAcc={res['macc']:.4f}")
-    return 0
+def recording_table(features: np.ndarray, group: np.ndarray, n_recordings: int | None = None) -> np.ndarray:
+    """Mean window features of each recording ``(n_recordings, n_features)``: one row per recording."""
+    f, g = np.asarray(features, dtype=np.float64), np.asarray(group)
+    if f.ndim != 2 or g.shape != (len(f),):
+        raise ValueError(
+            f"features (n_windows, n_features) and group (n_windows,) must match, got {f.shape}, {g.shape}."
+        )
+    n = int(g.max()) + 1 if n_recordings is None else n_recordings
+    counts = np.bincount(g, minlength=n).astype(np.float64)
+    if (counts == 0).any():
+        raise ValueError(
+            f"recording {int(np.flatnonzero(counts == 0)[0])} has no window; pass every recording's windows."
+        )
+    sums = np.stack([np.bincount(g, f[:, j], minlength=n) for j in range(f.shape[1])], axis=1)
+    return (sums / counts[:, None]).astype(np.float32)
 
 
-def add_cli(subparsers: Any) -> None:
-    """Register ``train`` and ``evaluate`` on the ``medtutor heart`` argparse subparsers."""
-    p = subparsers.add_parser("train", help="train the heart-sound window model on PhysioNet-format data")
-    p.add_argument("--data", required=True, help="folder with training-<site>/ sub-folders, or one site's folder")
-    p.add_argument("--sites", nargs="+", help="sites to use, e.g. a b c d (default: all present)")
-    p.add_argument("--out", required=True, help="where to write the model (.keras)")
-    p.add_argument("--epochs", type=int, default=40, help="training epochs (default 40)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument(
-        "--kind", choices=["ensemble", "mlp"], default="ensemble", help="feature MLP + Conv1D-GRU (default), or MLP"
-    )
-    p.set_defaults(func=_cmd_train)
-    p = subparsers.add_parser("evaluate", help="Se, Sp and MAcc of a model on a PhysioNet-format folder")
-    p.add_argument("--model", required=True, help="a model written by `medtutor heart train`")
-    p.add_argument("--folder", required=True, help="a folder of WAV + .hea files (or REFERENCE.csv)")
-    p.set_defaults(func=_cmd_evaluate)
+def consistent_features(x: np.ndarray, y: np.ndarray, sites: Any, min_site: int = 40) -> np.ndarray:
+    """Indices of the features whose effect has the same sign at every site (per-site AUC all > or all < 0.5).
+
+    Why: a feature that says "abnormal" at one site and "normal" at another is a site shortcut, not a
+    sign of disease. Sites with fewer than ``min_site`` recordings (or one class only) do not vote: a per-site
+    AUC from a few dozen recordings is too noisy to judge a direction.
+    """
+    from sklearn.metrics import roc_auc_score
+
+    x, y, sites = np.asarray(x), np.asarray(y), np.asarray(sites)
+    voters = [s for s in np.unique(sites) if (sites == s).sum() >= min_site and len(np.unique(y[sites == s])) == 2]
+    if not voters:
+        raise ValueError(f"no site has >= {min_site} recordings of both classes: cannot judge features across sites.")
+    auc = np.array([[roc_auc_score(y[sites == s], x[sites == s, j]) for j in range(x.shape[1])] for s in voters])
+    keep = np.flatnonzero(np.all(auc > 0.5, axis=0) | np.all(auc < 0.5, axis=0))
+    if len(keep) == 0:
+        raise ValueError("no feature has the same direction at every site: add sites or relax min_site.")
+    return keep
+
+
+def _fit_linear(x: np.ndarray, y: np.ndarray, sites: np.ndarray, c: float) -> dict[str, Any]:
+    """Sign-consistent features, standardised, class-balanced L2 logistic regression (strongly regularised)."""
+    from sklearn.linear_model import LogisticRegression
+
+    cols = consistent_features(x, y, sites)
+    mu, sd = x[:, cols].mean(0), x[:, cols].std(0) + 1e-6
+    lr = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit((x[:, cols] - mu) / sd, y)
+    return {"cols": cols, "mu": mu, "sd": sd, "coef": lr.coef_[0], "intercept": float(lr.intercept_[0])}
+
+
+def _linear_prob(params: dict[str, Any], x: np.ndarray) -> np.ndarray:
+    z = ((x[:, params["cols"]] - params["mu"]) / params["sd"]) @ params["coef"] + params["intercept"]
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def cross_site_threshold(x: Any, y: Any, sites: Any, c: float = 0.01) -> float:
+    """Threshold chosen by leave-one-site-out cross-validation INSIDE the given (training) sites.
+
+    Each training site in turn is predicted by a model fitted on the others; the threshold maximises the
+    mean MAcc over those held-out sites (sites with >= 20 recordings of both classes). Why: 0.5 is right
+    only for the sites a model was fitted on; a threshold that worked at sites the model had not seen is
+    the honest guess for a new one.
+    """
+    x, y, sites = np.asarray(x, np.float64), np.asarray(y), np.asarray(sites)
+    prob = np.full(len(y), np.nan)
+    for s in np.unique(sites):
+        m = sites == s
+        if len(np.unique(sites[~m])) >= 2:
+            prob[m] = _linear_prob(_fit_linear(x[~m], y[~m], sites[~m], c), x[m])
+    scored = [s for s in np.unique(sites) if (sites == s).sum() >= 20 and len(np.unique(y[sites == s])) == 2]
+    scored = [s for s in scored if np.isfinite(prob[sites == s]).all()]
+    if not scored:
+        return 0.5
+    grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
+    mean_macc = [np.mean([_balanced(y[sites == s], prob[sites == s] >= t) for s in scored]) for t in grid]
+    return float(grid[int(np.argmax(mean_macc))])
+
+
+def _balanced(y: np.ndarray, pred: np.ndarray) -> float:
+    return 0.5 * (float(np.mean(pred[y == 1])) + float(np.mean(~pred[y == 0])))
+
+
+def fit_site_robust(x: Any, y: Any, sites: Any, c: float = 0.01) -> Any:
+    """The site-robust heart-sound model, as a one-layer Keras model on a recording's mean window features.
+
+    Recipe (every choice inside the training sites): keep the features whose effect has the same sign at
+    every training site (:func:`consistent_features`), standardise, fit a class-balanced logistic regression,
+    and move the decision threshold to the one chosen by :func:`cross_site_threshold`; the threshold is folded
+    into the bias, so ``probability >= 0.5`` is the decision (with one training site: no cross-validation,
+    threshold 0.5). The model's name is ``pcg_site_robust``.
+    """
+    import keras
+
+    x, y, sites = np.asarray(x, np.float64), np.asarray(y), np.asarray(sites)
+    if x.ndim != 2 or x.shape[1] != len(FEATURE_NAMES) or len(y) != len(x) or len(sites) != len(x):
+        raise ValueError(
+            f"x must be (n_recordings, {len(FEATURE_NAMES)}) with one label and site per row, got {x.shape}."
+        )
+    params = _fit_linear(x, y, sites, c)
+    thr = cross_site_threshold(x, y, sites, c)
+    w = np.zeros(len(FEATURE_NAMES))
+    w[params["cols"]] = params["coef"] / params["sd"]
+    b = params["intercept"] - float(np.sum(params["coef"] * params["mu"] / params["sd"])) - np.log(thr / (1 - thr))
+    inp = keras.Input((len(FEATURE_NAMES),), name="features")
+    out = keras.layers.Dense(1, activation="sigmoid", name="prob")(inp)
+    model = keras.Model(inp, out, name="pcg_site_robust")
+    model.get_layer("prob").set_weights([w[:, None].astype(np.float32), np.array([b], np.float32)])
+    return model
+
+
+def _is_recording_level(model: Any) -> bool:
+    return getattr(model, "name", "") == "pcg_site_robust"
+
+
+def loso_table(
+    features: tuple[np.ndarray, ...], labels: Any, sites: Any, kind: str = "robust", epochs: int = 40, seed: int = 0
+) -> list[dict[str, Any]]:
+    """Leave-one-site-out: for each site, train on the others (all choices inside them), score the site.
+
+    Returns one row per site: ``site, n, n_abnormal, se, sp, macc, ci`` (95 % bootstrap interval of MAcc,
+    recordings resampled within each class, 2000 draws, seed 0).
+    """
+    y, sites = np.asarray(labels), np.asarray(sites)
+    feats, group = features[0], features[1]
+    rows = []
+    for s in sorted(set(sites.tolist())):
+        tr, te = np.flatnonzero(sites != s), np.flatnonzero(sites == s)
+        m_tr = np.isin(group, tr)
+        sub = (feats[m_tr], np.searchsorted(tr, group[m_tr]))
+        sub_te = (feats[~m_tr], np.searchsorted(te, group[~m_tr]))
+        model = train_model([None] * len(tr), y[tr], epochs=epochs, seed=seed, features=sub, kind=kind, sites=sites[tr])
+        pred = (predict_recordings(model, [None] * len(te), features=sub_te) >= 0.5).astype(np.int64)
+        sc = macc_scores(y[te], pred)
+        rows.append({"site": s, "n": len(te), "n_abnormal": int(y[te].sum()), **sc, "ci": macc_ci(y[te], pred)})
+    return rows
+
+
+def macc_ci(y_true: Any, y_pred: Any, n_boot: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """95 % bootstrap interval of MAcc, resampling recordings within each class (keeps both classes)."""
+    y, p = np.asarray(y_true), np.asarray(y_pred)
+    rng = np.random.default_rng(seed)
+    pos, neg = p[y == 1], p[y == 0]
+    if len(pos) == 0 or len(neg) == 0:
+        raise ValueError("MAcc needs both classes in y_true.")
+    se = rng.choice(pos, (n_boot, len(pos))).mean(1)
+    sp = 1 - rng.choice(neg, (n_boot, len(neg))).mean(1)
+    lo, hi = np.percentile((se + sp) / 2, [2.5, 97.5])
+    return float(lo), float(hi)

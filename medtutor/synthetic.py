@@ -149,7 +149,8 @@ def nodule_volumes(n: int, seed: int = 0, size: int = 28, p_malignant: float = 0
 
 
 def ecg_beats(n: int, seed: int = 0, length: int = 140, p_normal: float = 0.58):
-    """``n`` single heartbeats ``(n, length)`` float32 (z-scored like ECG5000); label 1 normal, 0 abnormal."""
+    """``n`` single heartbeats ``(n, length)`` float32 (z-scored like ECG5000); label 1 abnormal, 0 normal
+    (the course's disease = 1 convention, as ``data.load("ecg5000")`` returns)."""
     _check_n(n)
     rng = np.random.default_rng(seed)
     t = np.linspace(0, 1, length)
@@ -169,7 +170,7 @@ def ecg_beats(n: int, seed: int = 0, length: int = 140, p_normal: float = 0.58):
             beat += rng.uniform(-0.3, 0.3) * (t > 0.4) * (t < 0.55)
         beat = beat + rng.normal(0, 0.05, length)
         x[i] = (beat - beat.mean()) / (beat.std() + 1e-8)
-    return x, y
+    return x, 1 - y  # y above is 1 for a normal beat
 
 
 def heart_sound(seconds: float, fs: int = 2000, abnormal: bool = False, seed: int = 0) -> np.ndarray:

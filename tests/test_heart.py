@@ -279,7 +279,8 @@ def test_cli_train_and_evaluate_end_to_end(tmp_path, capsys):
     synthetic.write_physionet_folder(root / "training-b", n_records=8, seed=6)
     new_site = synthetic.write_physionet_folder(tmp_path / "training-z", n_records=6, seed=7)
     out = tmp_path / "m" / "heart.keras"
-    assert main(["heart", "train", "--data", str(root), "--sites", "a", "b", "--out", str(out), "--epochs", "5"]) == 0
+    args = ["heart", "train", "--data", str(root), "--sites", "a", "b", "--out", str(out), "--epochs", "5"]
+    assert main([*args, "--kind", "mlp"]) == 0
     assert out.is_file() and "16 recordings" in capsys.readouterr().out
     assert main(["heart", "evaluate", "--model", str(out), "--folder", str(new_site)]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
@@ -295,14 +296,170 @@ def test_cli_train_and_evaluate_end_to_end(tmp_path, capsys):
     assert main(["heart", "evaluate", "--model", str(out), "--folder", str(tmp_path / "nowhere")]) == 2
 
 
-def test_load_or_train_model_uses_a_valid_cache(trained, tmp_path, monkeypatch):
+def test_load_or_train_model_cache_is_keyed_on_recipe_source_and_version(
+    trained, folder, tmp_path, monkeypatch, capsys
+):
+    """Issue 12: a cached heart model is reused only when recipe, data source and package version match."""
+    from medtutor import data
+
     monkeypatch.setenv("MEDTUTOR_CACHE_DIR", str(tmp_path))
-    model = trained[0]
-    heart._save_atomic(model, tmp_path / "models" / "pcg_mlp_abcd.keras")
-    loaded = heart.load_or_train_model(sites="abcd", kind="mlp", verbose=False)
+    records, signals, labels, fs = heart.read_folder(folder)
+    source = {"now": "synthetic"}
+
+    def fake_load(name, sites):
+        meta = {"fs": fs, "sites": ["s"] * len(records), "records": records}
+        return data.Dataset(name, source["now"], ["normal", "abnormal"], {"all": (signals, labels)}, {}, meta)
+
+    calls = []
+    monkeypatch.setattr(data, "load", fake_load)
+    monkeypatch.setattr(heart, "train_model", lambda *a, **k: calls.append(k) or trained[0])
+    heart.load_or_train_model(sites="abcd", kind="mlp", epochs=3, verbose=False)
+    heart.load_or_train_model(sites="abcd", kind="mlp", epochs=3, verbose=False)
+    assert len(calls) == 1  # the second call loaded the cache
+    heart.load_or_train_model(sites="abcd", kind="mlp", epochs=4, verbose=False)
+    assert len(calls) == 2  # another recipe: retrained
+    source["now"] = "real"
+    heart.load_or_train_model(sites="abcd", kind="mlp", epochs=3, verbose=False)
+    assert len(calls) == 3  # real data never reuses a stand-in's model
+    sidecars = sorted((tmp_path / "models").glob("*.json"))
+    assert len(sidecars) == 3 and not list((tmp_path / "models").glob("*.tmp*"))
+    for car in sidecars:  # a model written by another package version is retrained, with a banner
+        car.write_text(car.read_text().replace(heart.cache_key("mlp", "abcd", 3, 0, "real")["medtutor"], "0.0.0"))
+    heart.load_or_train_model(sites="abcd", kind="mlp", epochs=3, verbose=True)
+    assert len(calls) == 4 and "retraining the heart model" in capsys.readouterr().out
+    loaded = heart.load_or_train_model(sites="abcd", kind="mlp", epochs=3, verbose=False)
     x = np.zeros((2, len(heart.FEATURE_NAMES)), np.float32)
-    assert np.allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
-    assert not list((tmp_path / "models").glob("*.tmp*"))
+    assert len(calls) == 4 and np.allclose(loaded.predict(x, verbose=0), trained[0].predict(x, verbose=0))
+
+
+# --------------------------------------------------------------------------- issue 12: bad input
+
+
+def test_epochs_zero_or_negative_is_refused(trained, tmp_path, capsys):
+    from medtutor.cli import main
+
+    _, signals, labels = trained
+    for bad in (0, -3, 2.5):
+        with pytest.raises(ValueError, match="epochs must be a whole number >= 1"):
+            heart.train_model(signals, labels, epochs=bad)
+    for bad in ("0", "-1"):
+        with pytest.raises(SystemExit) as exc:
+            main(["heart", "train", "--data", str(tmp_path), "--out", str(tmp_path / "m.keras"), "--epochs", bad])
+        assert exc.value.code == 2 and ">= 1" in capsys.readouterr().err
+    assert not (tmp_path / "m.keras").exists()
+
+
+@pytest.mark.parametrize(
+    "samples, match",
+    [
+        (np.zeros(0, np.float32), "empty"),
+        (np.full(5000, np.nan, np.float32), "NaN"),
+        (np.zeros(400, np.int16), "lasts"),
+    ],
+)
+def test_bad_wavs_are_refused_naming_the_file(tmp_path, samples, match):
+    site = tmp_path / "training-q"
+    site.mkdir()
+    wavfile.write(site / "q0001.wav", 2000, samples)
+    (site / "REFERENCE.csv").write_text("q0001,1\n")
+    with pytest.raises(ValueError, match=match) as err:
+        heart.read_folder(site)
+    assert "q0001.wav" in str(err.value)
+
+
+def test_upper_case_wav_and_reference_variants_are_read(tmp_path, folder):
+    copy = tmp_path / "upper"
+    copy.mkdir()
+    for f in sorted(folder.glob("*.wav"))[:4]:
+        (copy / (f.stem + ".WAV")).write_bytes(f.read_bytes())
+    truth = heart.read_folder(folder)[2][:4]
+    records = [f.stem for f in sorted(folder.glob("*.wav"))[:4]]
+    # a UTF-8 byte-order mark (Excel) and 0/1 labels are read, not skipped as "no label"
+    rows = "\n".join(f"{r},{int(v)}" for r, v in zip(records, truth))
+    (copy / "REFERENCE.csv").write_bytes(b"\xef\xbb\xbf" + rows.encode())
+    recs, sigs, labels, fs = heart.read_folder(copy)
+    assert recs == records and list(labels) == list(truth) and len(sigs) == 4 and fs == 2000
+    (copy / "REFERENCE.csv").write_text(f"{records[0]},-1\n{records[1]},0\n")
+    with pytest.raises(ValueError, match="mixes labels -1 and 0"):
+        heart.read_folder(copy)
+    (copy / "REFERENCE.csv").write_text(f"{records[0]},maybe\n")
+    with pytest.raises(ValueError, match="row 1"):
+        heart.read_folder(copy)
+
+
+def test_float_sampling_rate_is_accepted(recording):
+    f_int, _ = heart.window_features(recording, fs=2000)
+    f_float, _ = heart.window_features(recording, fs=2000.0)
+    assert np.array_equal(f_int, f_float)
+    with pytest.raises(ValueError, match="2000 Hz"):
+        heart.window_features(recording, fs=2000.5)
+    with pytest.raises(ValueError, match="2000 Hz"):
+        heart.window_features(recording, fs=True)
+
+
+def test_out_path_is_checked_before_training(tmp_path, monkeypatch, capsys):
+    from medtutor.cli import main
+
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    monkeypatch.setattr(heart, "read_folder", lambda *a, **k: pytest.fail("read data before checking --out"))
+    assert main(["heart", "train", "--data", str(tmp_path), "--out", str(blocker / "m.keras")]) == 2
+    assert "cannot write" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- the site-robust model
+
+
+def test_consistent_features_and_recording_table():
+    rng = np.random.default_rng(0)
+    n = 120
+    y = rng.integers(0, 2, n)
+    sites = np.repeat(["a", "b"], n // 2)
+    x = rng.normal(size=(n, 3))
+    x[:, 0] += 2 * y  # same direction at both sites
+    x[:, 1] += np.where(sites == "a", 2, -2) * y  # opposite directions: a site shortcut
+    assert list(heart.consistent_features(x, y, sites)) == [0]
+    with pytest.raises(ValueError, match="no site has"):
+        heart.consistent_features(x[:30], y[:30], sites[:30])
+    table = heart.recording_table(np.arange(8.0).reshape(4, 2), np.array([0, 0, 1, 1]))
+    assert np.allclose(table, [[1, 2], [5, 6]])
+    with pytest.raises(ValueError, match="has no window"):
+        heart.recording_table(np.zeros((2, 2)), np.array([0, 2]))
+
+
+def test_macc_ci_brackets_the_estimate():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 80)
+    pred = np.where(rng.random(80) < 0.8, y, 1 - y)
+    lo, hi = heart.macc_ci(y, pred)
+    assert lo < heart.macc_scores(y, pred)["macc"] < hi and hi - lo < 0.4
+    with pytest.raises(ValueError, match="both classes"):
+        heart.macc_ci(np.ones(5, int), np.ones(5, int))
+
+
+def test_site_robust_model_cli_and_loso(tmp_path, capsys):
+    """The default pipeline: sign-consistent features, cross-site threshold folded into one Dense layer."""
+    from medtutor.cli import main
+
+    root = tmp_path / "data"
+    for site, seed in (("a", 11), ("b", 12)):
+        synthetic.write_physionet_folder(root / f"training-{site}", n_records=40, seed=seed)
+    out = tmp_path / "robust.keras"
+    assert main(["heart", "train", "--data", str(root), "--out", str(out), "--loso"]) == 0
+    text = capsys.readouterr().out
+    assert "leave-one-site-out" in text and re.search(r"mean MAcc over 2 unseen sites: [01]\.\d{3}", text)
+    model = heart._load(out)
+    assert model.name == "pcg_site_robust"
+    _, signals, _, fs = heart.read_folder(root / "training-b")
+    feats = heart.recording_features(signals, fs)
+    table = heart.recording_table(*feats, len(signals))
+    p_keras = model.predict(table, verbose=0).ravel()  # the NumPy shortcut equals the Keras layer
+    assert np.allclose(heart.predict_recordings(model, signals, features=feats), p_keras, atol=1e-5)
+    assert main(["heart", "evaluate", "--model", str(out), "--folder", str(root / "training-b")]) == 0
+    macc = float(capsys.readouterr().out.strip().splitlines()[-1][5:])
+    assert macc > 0.8  # the synthetic murmur is learnable at both sites
+    assert main(["heart", "train", "--data", str(root / "training-a"), "--out", str(out), "--loso"]) == 2
+    assert "at least 2 sites" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(not (PHYSIONET / "training-c" / "REFERENCE.csv").is_file(), reason="real PhysioNet data absent")
@@ -311,9 +468,36 @@ def test_cli_on_real_sites(tmp_path, capsys):
     from medtutor.cli import main
 
     out = tmp_path / "d.keras"
-    assert main(["heart", "train", "--data", str(PHYSIONET), "--sites", "d", "--out", str(out), "--epochs", "10"]) == 0
+    args = ["heart", "train", "--data", str(PHYSIONET), "--sites", "d", "--out", str(out), "--epochs", "10"]
+    assert main([*args, "--kind", "mlp"]) == 0
     capsys.readouterr()
     assert main(["heart", "evaluate", "--model", str(out), "--folder", str(PHYSIONET / "training-c")]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].startswith("recordings: 31 (24 abnormal)")
     assert re.fullmatch(r"MAcc=[01]\.\d{4}", lines[-1])
+
+
+# --------------------------------------------------------------------------- ECG5000 labels (issue 13)
+
+ECG_FILE = Path(os.environ.get("MEDTUTOR_DATA_DIR") or _SHARED) / "ecg5000" / "ecg.csv"
+
+
+def test_ecg_labels_follow_disease_is_one():
+    from medtutor import data
+
+    assert list(data.ecg_labels(np.array([1.0, 0.0, 1.0]))) == [0, 1, 0]  # the file's 1 = normal
+    with pytest.raises(ValueError, match="0 \\(abnormal\\) or 1 \\(normal\\)"):
+        data.ecg_labels(np.array([2.0]))
+    _, y = synthetic.ecg_beats(200, seed=0)
+    assert data.info("ecg5000")["class_names"] == ["normal", "abnormal"] and 0.3 < y.mean() < 0.55
+
+
+@pytest.mark.skipif(not ECG_FILE.is_file(), reason="real ECG5000 absent")
+def test_real_ecg5000_abnormal_is_one(monkeypatch):
+    from medtutor import data
+
+    monkeypatch.setenv("MEDTUTOR_DATA_DIR", str(ECG_FILE.parents[1]))
+    ds = data.load("ecg5000")
+    y = np.concatenate([ds.y_train, ds.y_val, ds.y_test])
+    raw = np.loadtxt(ECG_FILE, delimiter=",", usecols=[140])
+    assert ds.class_names == ["normal", "abnormal"] and int(y.sum()) == int((raw == 0).sum()) == 2079

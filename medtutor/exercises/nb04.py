@@ -13,16 +13,6 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def _ref_lstm_step(x_t, h_prev, c_prev, K, R, b, order="ifgo"):
-    """Reference LSTM step in Keras' layout (gate order i, f, g, o); ``order`` lets tests build wrong answers."""
-    u = h_prev.shape[-1]
-    z = x_t @ K + h_prev @ R + b
-    gates = dict(zip(order, (z[:, :u], z[:, u : 2 * u], z[:, 2 * u : 3 * u], z[:, 3 * u :])))
-    i, f, g, o = _sigmoid(gates["i"]), _sigmoid(gates["f"]), np.tanh(gates["g"]), _sigmoid(gates["o"])
-    c = f * c_prev + i * g
-    return o * np.tanh(c), c
-
-
 def _rnn_case(seed: int, n_in: int, units: int, gates: int = 1) -> tuple[np.ndarray, ...]:
     rng = np.random.default_rng(seed)
     return (
@@ -57,47 +47,126 @@ def _check_04_1(answer: Any) -> str | None:
     return None
 
 
+def _non_normal(seed: int, rho: float, shear: float, units: int = 4) -> np.ndarray:
+    """A matrix whose eigenvalues all have modulus ``rho`` but whose largest singular value is much larger."""
+    rng = np.random.default_rng(seed)
+    q, _ = np.linalg.qr(rng.normal(size=(units, units)))
+    upper = np.triu(rng.normal(0, shear, (units, units)), 1) + rho * np.eye(units)
+    return q @ upper @ q.T
+
+
+def _gradient_cases() -> list[tuple[np.ndarray, bool]]:
+    cases = []
+    for seed in range(3):
+        cases.append((_non_normal(seed, 0.8, 2.0), True))  # spectral radius 0.8 < 1, largest singular value > 1
+        cases.append((_non_normal(10 + seed, 0.5, 0.0), False))  # symmetric-like: both 0.5
+        sym = np.random.default_rng(20 + seed).normal(size=(5, 5))
+        sym = (sym + sym.T) / 2
+        cases.append((1.2 * sym / np.max(np.abs(np.linalg.eigvalsh(sym))), True))  # both 1.2
+    cases.append((np.diag([0.99, 0.3, 0.1]), False))
+    return cases
+
+
 @exercise(
     "04.2",
-    "One step of an LSTM",
-    hint="Split the 4*units pre-activations in Keras' order i, f, g, o; c = f*c_prev + i*g; h = o*tanh(c).",
+    "Which recurrent matrices can make gradients explode?",
+    hint="Each backward step multiplies by diag(tanh') R^T, and tanh' <= 1. Which property of R bounds how much a "
+    "matrix can stretch ANY vector in one step? Eigenvalues only describe a few special directions.",
     wrong=[
-        lambda x, h, c, K, R, b: _ref_lstm_step(x, h, c, K, R, b, order="ifog"),  # gate order i, f, o, g
-        lambda x, h, c, K, R, b: _ref_lstm_step(x, h, c, K, R, b, order="figo"),  # forget and input swapped
-        lambda x, h, c, K, R, b: (lambda hc: (hc[0], hc[1] * 0))(_ref_lstm_step(x, h, c, K, R, b)),  # c dropped
+        lambda R: bool(np.max(np.abs(np.linalg.eigvals(R))) > 1),  # spectral radius
+        lambda R: bool(np.abs(np.asarray(R)).max() > 1),  # largest entry
+        lambda R: bool(np.linalg.norm(R) > 1),  # Frobenius norm: too pessimistic
     ],
 )
 def _check_04_2(answer: Any) -> str | None:
-    for seed, n_in, units in [(2, 1, 3), (3, 2, 4)]:
-        x, h, c, K, R, b = _rnn_case(seed, n_in, units, gates=4)
-        got = call(answer, x.copy(), h.copy(), c.copy(), K.copy(), R.copy(), b.copy())
-        if not isinstance(got, tuple) or len(got) != 2:
-            return "return the pair (h, c): the new hidden state and the new cell state."
-        h_exp, c_exp = _ref_lstm_step(x, h, c, K, R, b)
-        if not close(got[1], c_exp, 1e-6):
-            return f"the cell state c is wrong ({n_in} input(s), {units} units)."
-        if not close(got[0], h_exp, 1e-6):
-            return f"the cell state is right but the hidden state h is wrong ({n_in} input(s), {units} units)."
+    for R, expected in _gradient_cases():
+        got = call(answer, R.copy())
+        if not isinstance(got, (bool, np.bool_)):
+            return "return True or False."
+        if bool(got) != expected:
+            rho = np.max(np.abs(np.linalg.eigvals(R)))
+            return (
+                f"wrong verdict for a {R.shape[0]}x{R.shape[0]} matrix with spectral radius {rho:.2f}: "
+                "is the spectral radius the quantity that bounds the growth of every vector?"
+            )
     return None
+
+
+def _best_cost_threshold(y: np.ndarray, p: np.ndarray, cost_fn: float, cost_fp: float) -> float:
+    """Reference: the candidate threshold (a probability in p, or 1.0 + tiny for 'flag nothing') of lowest cost."""
+    cands = np.unique(np.concatenate([p, [1.0 + 1e-9]]))
+    costs = [cost_fn * np.sum((p < t) & (y == 1)) + cost_fp * np.sum((p >= t) & (y == 0)) for t in cands]
+    return float(cands[int(np.argmin(costs))])
+
+
+def _cost_of(y: np.ndarray, p: np.ndarray, t: float, cost_fn: float, cost_fp: float) -> float:
+    return float(cost_fn * np.sum((p < t) & (y == 1)) + cost_fp * np.sum((p >= t) & (y == 0)))
 
 
 @exercise(
     "04.3",
-    "Counting recurrent parameters",
-    hint="Each gate (or candidate) has its own kernel (n_in x units), recurrent kernel (units x units) and bias; "
-    "Keras' default GRU has two biases per gate.",
+    "A threshold for stated costs",
+    hint="Write the total cost of a threshold as (cost of a miss) x (missed abnormal beats) + (cost of a false "
+    "alarm) x (normal beats flagged), and try every threshold that changes a decision.",
     wrong=[
-        lambda kind, n_in, units: {"simple_rnn": 1, "lstm": 4, "gru": 3}[kind] * (n_in * units + units * units + units),
-        lambda kind, n_in, units: {"simple_rnn": 1, "lstm": 4, "gru": 3}[kind] * (n_in * units + units),
-        lambda kind, n_in, units: {"simple_rnn": 1, "lstm": 3, "gru": 2}[kind] * (n_in + units + 2) * units,
+        lambda y, p, cfn, cfp: 0.5,  # the default threshold ignores the costs
+        lambda y, p, cfn, cfp: _best_cost_threshold(np.asarray(y), np.asarray(p), cfp, cfn),  # costs swapped
+        lambda y, p, cfn, cfp: _best_cost_threshold(np.asarray(y), np.asarray(p), 1.0, 1.0),  # plain accuracy
     ],
 )
 def _check_04_3(answer: Any) -> str | None:
-    gates = {"simple_rnn": (1, 1), "lstm": (4, 1), "gru": (3, 2)}  # (blocks, biases per block)
-    for kind, (blocks, biases) in gates.items():
-        for n_in, units in [(1, 8), (3, 16), (10, 1)]:
-            got = call(answer, kind, n_in, units)
-            expected = blocks * (n_in * units + units * units + biases * units)
-            if not isinstance(got, (int, np.integer)) or got != expected:
-                return f"wrong count for {kind!r} with {n_in} input(s) and {units} units."
+    rng = np.random.default_rng(43)
+    for n, cost_fn, cost_fp in ((200, 5.0, 1.0), (150, 1.0, 4.0), (300, 10.0, 1.0)):
+        y = (rng.random(n) < 0.4).astype(int)
+        p = np.clip(rng.normal(0.35 + 0.3 * y, 0.2), 0, 1)
+        got = float(call(answer, y.copy(), p.copy(), cost_fn, cost_fp))
+        best = _cost_of(y, p, _best_cost_threshold(y, p, cost_fn, cost_fp), cost_fn, cost_fp)
+        mine = _cost_of(y, p, got, cost_fn, cost_fp)
+        if mine > best + 1e-9:
+            return f"with a miss costing {cost_fn:g} and a false alarm {cost_fp:g}, a lower total cost is possible."
+    return None
+
+
+def _forward_ref(x: np.ndarray, K: np.ndarray, R: np.ndarray, b: np.ndarray) -> np.ndarray:
+    h = np.zeros((x.shape[0], R.shape[0]))
+    out = []
+    for t in range(x.shape[1]):
+        h = np.tanh(x[:, t] @ K + h @ R + b)
+        out.append(h)
+    return np.stack(out, axis=1)
+
+
+def _forward_no_memory(x, K, R, b):  # the bug of the exercise: the state is never carried over
+    h0 = np.zeros((x.shape[0], R.shape[0]))
+    return np.stack([np.tanh(x[:, t] @ K + h0 @ R + b) for t in range(x.shape[1])], axis=1)
+
+
+def _forward_last_only(x, K, R, b):  # keeps the memory but returns the last state in every slot
+    hs = _forward_ref(x, K, R, b)
+    return np.repeat(hs[:, -1:], hs.shape[1], axis=1)
+
+
+@exercise(
+    "04.4",
+    "Find the bug in an RNN forward pass",
+    hint="Compare, line by line, what the loop feeds into step t with the recurrence h_t = tanh(x_t K + h_{t-1} R + b).",
+    wrong=[
+        _forward_no_memory,
+        _forward_last_only,
+        lambda x, K, R, b: _forward_ref(x[:, ::-1], K, R, b),  # reads the sequence backwards
+    ],
+)
+def _check_04_4(answer: Any) -> str | None:
+    for seed, (n, steps, n_in, units) in enumerate([(2, 6, 1, 3), (3, 9, 2, 5)]):
+        rng = np.random.default_rng(400 + seed)
+        x = rng.normal(size=(n, steps, n_in))
+        K, R, b = rng.normal(0, 0.7, (n_in, units)), rng.normal(0, 0.7, (units, units)), rng.normal(0, 0.3, units)
+        got = np.asarray(call(answer, x.copy(), K.copy(), R.copy(), b.copy()), dtype=float)
+        expected = _forward_ref(x, K, R, b)
+        if got.shape != expected.shape:
+            return f"return every hidden state, shape (N, T, units) = {expected.shape}; got {got.shape}."
+        if not close(got[:, 0], expected[:, 0], 1e-6):
+            return "the first state is already wrong: check the input term and the bias."
+        if not close(got, expected, 1e-6):
+            return "the first state is right but later ones are not: what carries information from step to step?"
     return None
