@@ -67,7 +67,7 @@ def check_target(platform: str, python: str, lock: Path = LOCK) -> str | None:
     """Resolve ``lock`` for one uv platform triple and Python; None when it resolves, else uv's reason."""
     cmd = [
         *_uv(), "pip", "compile", str(lock), "--python-platform", platform, "--python-version", python,
-        "--only-binary", ":all:", "--no-python-downloads", "--quiet", "--no-header", "-o", "-",
+        "--only-binary", ":all:", "--no-python-downloads", "--quiet", "--no-header",
     ]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode == 0:
