@@ -74,7 +74,8 @@ def write_table(rows: dict[str, str], note: str) -> None:
     body = "\n".join(rows[k] for k in sorted(rows))
     RESULTS.write_text(
         "# Notebook run time and memory on one CPU core\n\n"
-        "Measured by `python benchmarks/run_notebooks.py` (fresh kernel, pinned to one core with `taskset`, real data from\n"
+        "Measured by `python benchmarks/run_notebooks.py` (fresh kernel, pinned to one core with `taskset`, "
+        "real data from\n"
         "`MEDTUTOR_DATA_DIR`, empty model cache so that shared models are retrained: the worst case).\n"
         "Two runs may share the machine, one per core (`--core 0` / `--core 1`); nothing else runs.\n"
         f"Budget: {BUDGET_S:.0f} s and {BUDGET_MB / 1024:.1f} GB per notebook (a free Binder session).\n\n"
@@ -109,7 +110,10 @@ def main(argv: list[str] | None = None) -> int:
         results[path.stem] = f"| {path.name} | {seconds:.0f} | {kernel_mb:.0f} | {tree_mb:.0f} | {verdict} |"
         print(results[path.stem], flush=True)
     cpu = platform.processor() or platform.machine()
-    note = f"Last run: {time.strftime('%Y-%m-%d')}, {cpu}, Python {platform.python_version()}, {psutil.cpu_count()} cores (1 used)."
+    note = (
+        f"Last run: {time.strftime('%Y-%m-%d')}, {cpu}, Python {platform.python_version()}, "
+        f"{psutil.cpu_count()} cores (1 used)."
+    )
     rows = read_rows()  # read just before writing: two runs on two cores may share the table
     rows.update(results)
     write_table(rows, note)

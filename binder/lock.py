@@ -1,6 +1,6 @@
 """The course's one environment: a universal lock that resolves on every platform and Python the course supports.
 
-    python binder/lock.py compile   # pyproject.toml (+ test extra) under binder/constraints.txt -> binder/requirements.txt
+    python binder/lock.py compile   # pyproject.toml + test extra, under binder/constraints.txt -> requirements.txt
     python binder/lock.py check     # resolve binder/requirements.txt for every platform x Python (wheels only)
 
 ``binder/requirements.txt`` is ONE file with environment markers (``uv pip compile --universal``): pip picks the
@@ -32,7 +32,9 @@ PLATFORMS = {
 }
 # Targets no TensorFlow build exists for: reported, never counted as failures.
 UNSUPPORTED = {("macOS x86_64", "3.13"): "TensorFlow's last Intel-macOS build (2.16.2) stops at Python 3.12"}
-HEADER = "# The course's pinned environment for every platform and Python 3.10-3.13 (universal lock, see binder/lock.py).\n"
+HEADER = (
+    "# The course's pinned environment for every platform and Python 3.10-3.13 (universal lock, see binder/lock.py).\n"
+)
 
 
 def _uv() -> list[str]:

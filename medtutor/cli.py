@@ -156,8 +156,11 @@ def _cmd_course_sync(args: argparse.Namespace) -> int:
         if changed
     ]  # fmt: skip
     if args.check and stale:
-        print(f"the course table of {' and '.join(stale)} differs from medtutor/course.json: run `medtutor course sync`.",
-              file=sys.stderr)  # fmt: skip
+        where = " and ".join(stale)
+        print(
+            f"the course table of {where} differs from medtutor/course.json: run `medtutor course sync`.",
+            file=sys.stderr,
+        )
         return 1
     print("course tables " + (f"updated in {', '.join(stale)}" if stale else "up to date"))
     return 0

@@ -40,7 +40,9 @@ def course_notebooks(folder: str | Path | None = None) -> list[Path]:
         paths = [NOTEBOOKS / e["file"] for e in course_map()]
         missing = [p.name for p in paths if not p.is_file()]
         if missing:
-            raise FileNotFoundError(f"the course map lists notebooks that do not exist: {missing}; fix medtutor/course.json.")
+            raise FileNotFoundError(
+                f"the course map lists notebooks that do not exist: {missing}; fix medtutor/course.json."
+            )
         return paths
     paths = sorted(Path(folder).glob("[0-9][0-9]_*.ipynb"))
     if not paths:
@@ -326,12 +328,17 @@ def logged_figures(path: str | Path) -> list[str]:
 
 COLAB_MARK = "# Google Colab only: install the course package when it is missing (elsewhere this cell does nothing)."
 COLAB_CELL = f"""{COLAB_MARK}
-import importlib, importlib.util, subprocess, sys
+import importlib
+import importlib.util
+import subprocess
+import sys
+
 if "google.colab" in sys.modules and importlib.util.find_spec("medtutor") is None:
     pip = [sys.executable, "-m", "pip", "install", "-q"]
     subprocess.run([*pip, "--no-deps", "git+https://github.com/{REPO}"], check=True)
     importlib.invalidate_caches()
     from medtutor.course import colab_requirements
+
     subprocess.run([*pip, *colab_requirements()], check=True)  # keeps Colab's own TensorFlow and Keras"""
 
 
@@ -366,7 +373,10 @@ def colab_cell(path: str | Path, write: bool = False) -> bool:
         "metadata": {"slideshow": {"slide_type": "skip"}, "tags": ["colab"]}, "outputs": [],
         "source": COLAB_CELL.splitlines(keepends=True),
     }  # fmt: skip
-    found = [i for i, c in enumerate(cells) if _source(c).startswith(COLAB_MARK)]
+    found = [
+        i for i, c in enumerate(cells)
+        if _source(c).startswith("# Google Colab only") or "colab" in c.get("metadata", {}).get("tags", [])
+    ]  # fmt: skip
     if found == [1] and cells[1] == wanted:
         return False
     if write:
@@ -407,7 +417,10 @@ def _rewriters(plan: dict[str, str], stems: dict[str, str]) -> list[tuple[re.Pat
         (re.compile(r"\b(" + "|".join(map(re.escape, sorted(stems))) + r")\b"), lambda m: stems[m.group(1)]),
         (re.compile(rf"\bnb({nums})\b"), lambda m: "nb" + plan[m.group(1)]),
         (re.compile(rf"(?<=[\"'])({nums})(?=\.\d+[\"'])"), num),  # exercise ids "07.1"
-        (re.compile(rf"(\b[Ee]xercises? |^\s*[-*] )({nums})(?=\.\d+\b)", re.M), lambda m: m.group(1) + plan[m.group(2)]),
+        (
+            re.compile(rf"(\b[Ee]xercises? |^\s*[-*] )({nums})(?=\.\d+\b)", re.M),
+            lambda m: m.group(1) + plan[m.group(2)],
+        ),
         (re.compile(rf"^(#+ )({nums})(?= · )", re.M), lambda m: m.group(1) + plan[m.group(2)]),  # titles, sections
         (re.compile(r"(\b[Nn]otebooks? |\bnb )(\d\d(?:(?:, | and | or | to |-|–)\d\d)*)\b"), listed),
     ]
