@@ -82,8 +82,12 @@ def lab(tmp_path):
         _wait_http(f"http://127.0.0.1:{port}/api/status?token={token}", 120)
         yield f"http://127.0.0.1:{port}", token
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.terminate()  # JupyterLab shuts its kernels down first: give it time, then insist
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 def _output_html(driver, element) -> str:
@@ -111,8 +115,8 @@ def test_capstone_app_renders_and_redraws_in_a_real_browser(lab):
         wait.until(lambda d: "idle" in (d.execute_script(
             "const s = document.querySelector('.jp-Notebook-ExecutionIndicator');"
             "return s ? (s.getAttribute('data-status') || 'idle') : 'idle';") or "idle"))  # fmt: skip
-        driver.find_element(By.XPATH, "//li[contains(@class,'lm-MenuBar-item')][.//*[text()='Run']]").click()
-        driver.find_element(By.CSS_SELECTOR, "li[data-command='notebook:run-all-cells']").click()
+        next(e for e in driver.find_elements(By.CSS_SELECTOR, ".lm-MenuBar-item") if e.text == "Run").click()
+        driver.find_element(By.CSS_SELECTOR, "li[data-command='runmenu:run-all']").click()
         # done when the last code cell has an execution count and no cell is still queued ([*])
         WebDriverWait(driver, 900, poll_frequency=2).until(
             lambda d: d.execute_script(
