@@ -88,7 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("numbers", nargs="*", help="notebook numbers, e.g. 06 07 (default: all)")
     parser.add_argument("--core", type=int, default=0, help="the CPU core to pin to (default 0)")
     args = parser.parse_args(argv)
-    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    sys.path.insert(0, str(ROOT))
+    from medtutor.course import course_notebooks  # the course map's order (medtutor/course.json)
+
+    notebooks = course_notebooks()
     if args.numbers:
         notebooks = [p for p in notebooks if p.name[:2] in args.numbers]
     if not notebooks:
