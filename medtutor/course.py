@@ -169,8 +169,10 @@ def build_site(
         body, _ = exporter.from_notebook_node(nb)
         prev = (pages[i - 1], titles[i - 1]) if i else None
         nxt = (pages[i + 1], titles[i + 1]) if i + 1 < len(paths) else None
-        nav = _NAV_CSS + _nav(prev, nxt) + _launch_links(path.name)
+        nav = _NAV_CSS + _nav(prev, nxt).replace("</nav>", " " + _launch_links(path.name) + "</nav>")
         body = re.sub(r"(<body[^>]*>)", lambda m, nav=nav: m.group(1) + nav, body, count=1)
+        # links to the repository (glossary, dataset cards, instructors/) point at GitHub from the site
+        body = body.replace('href="../', f'href="https://github.com/{REPO}/blob/{BRANCH}/')
         (out / pages[i]).write_text(body, encoding="utf-8")
         written.append(out / pages[i])
     rows = "\n".join(

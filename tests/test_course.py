@@ -176,3 +176,45 @@ def test_logged_figures_reads_names_and_f_string_patterns(tmp_path):
     path.write_text(json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "source": code, "outputs": []}],
                                 "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))  # fmt: skip
     assert course.logged_figures(path) == ["auc", "macc_*"]
+
+
+def _tiny_course(folder, code):
+    folder.mkdir()
+    for i, title in enumerate(["First", "Second"]):
+        text = f"# 0{i} · {title}\n[glossary](../instructors/glossary.md)"
+        cells = [
+            {"cell_type": "markdown", "id": f"m{i}", "metadata": {}, "source": text},
+            {
+                "cell_type": "code",
+                "id": f"c{i}",
+                "metadata": {},
+                "source": code,
+                "outputs": [],
+                "execution_count": None,
+            },
+        ]
+        kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nb = {"cells": cells, "metadata": {"kernelspec": kernel}, "nbformat": 4, "nbformat_minor": 5}
+        (folder / f"0{i}_{title.lower()}.ipynb").write_text(json.dumps(nb))
+
+
+def test_site_pages_carry_navigation_badges_and_repository_links(tmp_path):
+    _tiny_course(tmp_path / "nbs", "print('hello')")
+    course.build_site(tmp_path / "site", folder=tmp_path / "nbs")
+    first = (tmp_path / "site" / "00_first.html").read_text()
+    assert 'href="01_second.html"' in first and 'href="index.html"' in first
+    assert course.colab_url("00_first.ipynb") in first and course.binder_url("00_first.ipynb") in first
+    assert f"https://github.com/{course.REPO}/blob/{course.BRANCH}/instructors/glossary.md" in first
+    assert (tmp_path / "site" / ".nojekyll").is_file()
+    assert "not executed" in (tmp_path / "site" / "index.html").read_text()
+
+
+@pytest.mark.slow  # starts a kernel per notebook
+def test_executed_site_shows_outputs_and_widget_state(tmp_path):
+    _tiny_course(tmp_path / "nbs", "import ipywidgets\nprint('printed by the kernel')\nipywidgets.IntSlider(value=3)")
+    course.build_site(tmp_path / "site", folder=tmp_path / "nbs", execute=True)
+    page = (tmp_path / "site" / "00_first.html").read_text()
+    assert "printed by the kernel" in page
+    assert "application/vnd.jupyter.widget-state+json" in page, "the static page lacks the widgets' state"
+    source = json.loads((tmp_path / "nbs" / "00_first.ipynb").read_text())
+    assert source["cells"][1]["outputs"] == [], "building the site must not write outputs into the notebooks"
