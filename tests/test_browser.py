@@ -97,6 +97,7 @@ def _output_html(driver, element) -> str:
 def test_capstone_app_renders_and_redraws_in_a_real_browser(lab):
     chrome, chromedriver = _browser()
     from selenium import webdriver
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
@@ -117,15 +118,18 @@ def test_capstone_app_renders_and_redraws_in_a_real_browser(lab):
             "return s ? (s.getAttribute('data-status') || 'idle') : 'idle';") or "idle"))  # fmt: skip
         next(e for e in driver.find_elements(By.CSS_SELECTOR, ".lm-MenuBar-item") if e.text == "Run").click()
         driver.find_element(By.CSS_SELECTOR, "li[data-command='runmenu:run-all']").click()
-        # done when the last code cell has an execution count and no cell is still queued ([*])
-        WebDriverWait(driver, 900, poll_frequency=2).until(
-            lambda d: d.execute_script(
-                "const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].map(e => e.textContent);"
-                "return p.length > 0 && !p.some(t => t.includes('*')) && /\\d/.test(p[p.length - 1]);"
-            )
+        # done when no cell is queued ([*]) and either the last code cell ran or a cell raised (Run All stops there)
+        done_js = (
+            "const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].map(e => e.textContent);"
+            "const err = [...document.querySelectorAll(\"[data-mime-type='application/vnd.jupyter.stderr']\")]"
+            "  .some(e => e.textContent.includes('Traceback'));"
+            "return p.length > 0 && !p.some(t => t.includes('*')) && (err || /\\d/.test(p[p.length - 1]));"
         )
+        WebDriverWait(driver, 900, poll_frequency=2).until(lambda d: d.execute_script(done_js))
         stderr = driver.find_elements(By.CSS_SELECTOR, "[data-mime-type='application/vnd.jupyter.stderr']")
-        assert not [e.text for e in stderr if "Traceback" in e.text], "a cell raised in the browser"
+        tracebacks = [e.text[-600:] for e in stderr if "Traceback" in e.text]
+        driver.save_screenshot(str(SHOTS / "capstone_after_run_all.png"))
+        assert not tracebacks, f"a cell raised in the browser: {tracebacks[0]}"
         sliders = driver.find_elements(By.CSS_SELECTOR, ".widget-slider, .jupyter-widget-slider")
         assert sliders, "the app's sliders did not render"
         app_box = sliders[0].find_element(By.XPATH, "./ancestor::div[contains(@class,'widget-vbox')][1]")
@@ -134,10 +138,13 @@ def test_capstone_app_renders_and_redraws_in_a_real_browser(lab):
         WebDriverWait(driver, 120).until(lambda d: _output_html(d, output).strip())  # first drawing is there
         before = _output_html(driver, output)
         driver.save_screenshot(str(SHOTS / "capstone_before.png"))
-        handle = sliders[0].find_element(By.CSS_SELECTOR, ".noUi-handle, input[type='range'], .slider-container *")
-        handle.click()
-        for _ in range(5):
-            handle.send_keys(Keys.ARROW_RIGHT)
+        readout = sliders[0].find_element(By.CSS_SELECTOR, ".widget-readout").text
+        handle = sliders[0].find_element(By.CSS_SELECTOR, ".noUi-handle")
+        ActionChains(driver).move_to_element(handle).click_and_hold().move_by_offset(40, 0).release().perform()
+        if sliders[0].find_element(By.CSS_SELECTOR, ".widget-readout").text == readout:  # drag ignored: use keys
+            driver.execute_script("arguments[0].focus();", handle)
+            ActionChains(driver).send_keys(Keys.ARROW_RIGHT * 5).perform()
+        assert sliders[0].find_element(By.CSS_SELECTOR, ".widget-readout").text != readout, "the slider did not move"
         WebDriverWait(driver, 180).until(lambda d: _output_html(d, output) not in ("", before))
         driver.save_screenshot(str(SHOTS / "capstone_after_slider.png"))
     finally:
