@@ -97,6 +97,7 @@ def _output_html(driver, element) -> str:
 def test_capstone_app_renders_and_redraws_in_a_real_browser(lab):
     chrome, chromedriver = _browser()
     from selenium import webdriver
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -113,11 +114,23 @@ def test_capstone_app_renders_and_redraws_in_a_real_browser(lab):
         driver.get(f"{url}/lab/tree/{CAPSTONE}?token={token}")
         wait = WebDriverWait(driver, 120)
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell"))
-        wait.until(lambda d: "idle" in (d.execute_script(
-            "const s = document.querySelector('.jp-Notebook-ExecutionIndicator');"
-            "return s ? (s.getAttribute('data-status') || 'idle') : 'idle';") or "idle"))  # fmt: skip
-        next(e for e in driver.find_elements(By.CSS_SELECTOR, ".lm-MenuBar-item") if e.text == "Run").click()
-        driver.find_element(By.CSS_SELECTOR, "li[data-command='runmenu:run-all']").click()
+        # the kernel must be connected and idle before Run All, or the command is dropped
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".jp-Notebook-ExecutionIndicator[data-status='idle']"))
+        prompts_js = (
+            "return [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].map(e => e.textContent);"
+        )
+        for _attempt in range(3):
+            next(e for e in driver.find_elements(By.CSS_SELECTOR, ".lm-MenuBar-item") if e.text == "Run").click()
+            WebDriverWait(driver, 10).until(
+                lambda d: d.find_elements(By.CSS_SELECTOR, "li[data-command='runmenu:run-all']")
+            )
+            driver.find_element(By.CSS_SELECTOR, "li[data-command='runmenu:run-all']").click()
+            try:  # started: a cell is queued or has run
+                WebDriverWait(driver, 60).until(lambda d: any(("*" in p) or any(c.isdigit() for c in p)
+                                                              for p in d.execute_script(prompts_js)))  # fmt: skip
+                break
+            except TimeoutException:
+                continue
         # done when no cell is queued ([*]) and either the last code cell ran or a cell raised (Run All stops there)
         done_js = (
             "const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].map(e => e.textContent);"
