@@ -74,7 +74,8 @@ def write_table(rows: dict[str, str], note: str) -> None:
     body = "\n".join(rows[k] for k in sorted(rows))
     RESULTS.write_text(
         "# Notebook run time and memory on one CPU core\n\n"
-        "Measured by `python benchmarks/run_notebooks.py` (fresh kernel, pinned to one core with `taskset`, real data from\n"
+        "Measured by `python benchmarks/run_notebooks.py` (fresh kernel, pinned to one core with `taskset`, "
+        "real data from\n"
         "`MEDTUTOR_DATA_DIR`, empty model cache so that shared models are retrained: the worst case).\n"
         "Two runs may share the machine, one per core (`--core 0` / `--core 1`); nothing else runs.\n"
         f"Budget: {BUDGET_S:.0f} s and {BUDGET_MB / 1024:.1f} GB per notebook (a free Binder session).\n\n"
@@ -87,7 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("numbers", nargs="*", help="notebook numbers, e.g. 06 07 (default: all)")
     parser.add_argument("--core", type=int, default=0, help="the CPU core to pin to (default 0)")
     args = parser.parse_args(argv)
-    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    sys.path.insert(0, str(ROOT))
+    from medtutor.course import course_notebooks  # the course map's order (medtutor/course.json)
+
+    notebooks = course_notebooks()
     if args.numbers:
         notebooks = [p for p in notebooks if p.name[:2] in args.numbers]
     if not notebooks:
@@ -109,7 +113,10 @@ def main(argv: list[str] | None = None) -> int:
         results[path.stem] = f"| {path.name} | {seconds:.0f} | {kernel_mb:.0f} | {tree_mb:.0f} | {verdict} |"
         print(results[path.stem], flush=True)
     cpu = platform.processor() or platform.machine()
-    note = f"Last run: {time.strftime('%Y-%m-%d')}, {cpu}, Python {platform.python_version()}, {psutil.cpu_count()} cores (1 used)."
+    note = (
+        f"Last run: {time.strftime('%Y-%m-%d')}, {cpu}, Python {platform.python_version()}, "
+        f"{psutil.cpu_count()} cores (1 used)."
+    )
     rows = read_rows()  # read just before writing: two runs on two cores may share the table
     rows.update(results)
     write_table(rows, note)

@@ -208,6 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argparse tree of the ``medtutor`` command."""
     parser = argparse.ArgumentParser(prog="medtutor", description="Helper command of the medtutor course.")
     sub = parser.add_subparsers(dest="command", required=True)
+    _add_course_cli(sub)
 
     p_data = sub.add_parser("data", help="list, fetch, verify and locate the course datasets")
     dsub = p_data.add_subparsers(dest="action", required=True)
@@ -234,6 +235,106 @@ def build_parser() -> argparse.ArgumentParser:
     p_heart = sub.add_parser("heart", help="heart-sound (PhysioNet 2016) model: train and evaluate")
     _add_heart_cli(p_heart.add_subparsers(dest="action", required=True))
     return parser
+
+
+def _cmd_course_build(args: argparse.Namespace) -> int:
+    from medtutor import course
+
+    if args.action == "slides":
+        print(f"wrote {len(course.build_slides(args.out))} decks to {args.out}")
+    else:
+        pages = course.build_site(args.out, execute=not args.no_execute, progress=True)
+        print(f"wrote {len(pages)} pages to {args.out}")
+    return 0
+
+
+def _cmd_course_tag(args: argparse.Namespace) -> int:
+    from medtutor import course
+
+    changed = [p for p in args.paths if course.tag_slides(p)]
+    print(f"slide metadata updated in {len(changed)} notebook(s)")
+    return 0
+
+
+def _cmd_course_sync(args: argparse.Namespace) -> int:
+    from medtutor import course
+
+    stale = [
+        name
+        for name, changed in (("README.md", course.sync_readme(write=not args.check)),
+                              ("notebook 00", course.sync_welcome(write=not args.check)))
+        if changed
+    ]  # fmt: skip
+    if args.check and stale:
+        where = " and ".join(stale)
+        print(
+            f"the course table of {where} differs from medtutor/course.json: run `medtutor course sync`.",
+            file=sys.stderr,
+        )
+        return 1
+    print("course tables " + (f"updated in {', '.join(stale)}" if stale else "up to date"))
+    return 0
+
+
+def _cmd_course_colab(args: argparse.Namespace) -> int:
+    from medtutor import course
+
+    paths = args.paths or [str(p) for p in course.course_notebooks()]
+    stale = [p for p in paths if course.colab_cell(p, write=args.write)]
+    for p in stale:
+        print(("inserted/updated the Colab cell in " if args.write else "Colab cell missing or stale: ") + p)
+    if stale and not args.write:
+        print("fix: medtutor course colab-cell --write", file=sys.stderr)
+        return 1
+    print(f"{len(paths) - len(stale)} of {len(paths)} notebook(s) already had the current Colab cell")
+    return 0
+
+
+def _cmd_course_renumber(args: argparse.Namespace) -> int:
+    from medtutor import course
+
+    report = course.renumber(args.root, dry_run=args.dry_run)
+    if not report["plan"]:
+        print("nothing to renumber: every file already carries its position in medtutor/course.json")
+        return 0
+    verb = "would" if args.dry_run else "did"
+    print("plan (old -> new): " + ", ".join(f"{a}->{b}" for a, b in sorted(report["plan"].items())))
+    for old, new in report["renames"]:
+        print(f"{verb} rename {old} -> {new}")
+    for path, n in report["edits"].items():
+        print(f"{verb} rewrite {n:4d} reference(s) in {path}")
+    if args.dry_run:
+        print("dry run: nothing changed. Review, then run without --dry-run and `medtutor course sync`.")
+    return 0
+
+
+def _add_course_cli(sub: argparse._SubParsersAction) -> None:
+    """``medtutor course ...``: slides, the site, slide tags, README sync, the Colab cell, renumbering."""
+    p_course = sub.add_parser("course", help="the course as a whole: site, slides, map, Colab cell, renumbering")
+    csub = p_course.add_subparsers(dest="action", required=True)
+    p_slides = csub.add_parser("slides", help="reveal.js decks, one per notebook")
+    p_slides.add_argument("-o", "--out", default="build/slides")
+    p_slides.set_defaults(func=_cmd_course_build)
+    p_site = csub.add_parser("site", help="execute every notebook, then render the course as static HTML")
+    p_site.add_argument("-o", "--out", default="build/site")
+    p_site.add_argument("--no-execute", action="store_true", help="render the committed (cleared) notebooks")
+    p_site.set_defaults(func=_cmd_course_build)
+    p_tag = csub.add_parser("tag-slides", help="write slide metadata into notebooks")
+    p_tag.add_argument("paths", nargs="+")
+    p_tag.set_defaults(func=_cmd_course_tag)
+    p_sync = csub.add_parser("sync", help="README's and notebook 00's course tables from medtutor/course.json")
+    p_sync.add_argument("--check", action="store_true", help="only report (exit 1) when README is stale")
+    p_sync.set_defaults(func=_cmd_course_sync)
+    p_colab = csub.add_parser("colab-cell", help="the first cell that installs medtutor on Colab")
+    mode = p_colab.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="report notebooks without the current cell (default)")
+    mode.add_argument("--write", action="store_true", help="insert or update the cell (idempotent)")
+    p_colab.add_argument("paths", nargs="*", help="notebooks (default: every course notebook)")
+    p_colab.set_defaults(func=_cmd_course_colab)
+    p_ren = csub.add_parser("renumber", help="make file numbers follow the order of medtutor/course.json")
+    p_ren.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
+    p_ren.add_argument("--root", default=str(Path(__file__).resolve().parents[1]), help="repository root")
+    p_ren.set_defaults(func=_cmd_course_renumber)
 
 
 def main(argv: list[str] | None = None) -> int:

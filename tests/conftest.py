@@ -29,3 +29,25 @@ def real_dir():
     if not (REAL_DIR / "pneumoniamnist" / "pneumoniamnist.npz").is_file():
         pytest.skip("real data folder not available")
     return REAL_DIR
+
+
+# Tests measured as slow (model training, subprocesses, real-data pipelines: seconds each on one core) that live
+# in modules other branches are editing this round: marked here so `make unit` (-m "not slow") stays fast.
+# New slow tests carry @pytest.mark.slow themselves; after the merge these can move into their modules.
+SLOW_TESTS = {
+    "tests/test_heart.py::test_ensemble_saves_loads_and_predicts",
+    "tests/test_heart.py::test_cli_on_real_sites",
+    "tests/test_heart.py::test_cli_train_and_evaluate_end_to_end",
+    "tests/test_heart.py::test_train_and_predict",
+    "tests/test_setup.py::test_keras_setup_limits_threads_for_reproducibility",
+    "tests/test_models.py::test_train_pneumonia_model_runs_and_checks_inputs",
+    "tests/test_explain.py::test_integrated_gradients_completeness",
+    "tests/test_mri.py::test_load_brain_grid_and_maps",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Add the ``slow`` marker to the tests listed in SLOW_TESTS."""
+    for item in items:
+        if item.nodeid.split("[")[0] in SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)

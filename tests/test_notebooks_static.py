@@ -9,15 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from medtutor import course
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-COURSE = [
-    "00_welcome", "01_ai_and_medical_imaging", "02_image_processing_and_features", "03_cnn_math",
-    "04_rnn_math", "05_preprocessing", "06_training_a_cnn", "07_evaluation", "08_imbalanced_data",
-    "09_ct_lung_nodules_3d", "10_mri_stroke_lesions", "11_heart_sounds_rnn", "12_explainability",
-    "13_generalization_fairness_ethics", "14_capstone_diagnosis_assistant",
-    "15_neural_networks_from_the_ground_up",
-]  # fmt: skip
+COURSE = [Path(e["file"]).stem for e in course.course_map()]  # the one course map: medtutor/course.json
 SKELETON = ["Learning objectives", "Prerequisites", "Estimated time", "Setup", "Summary", "Exercises", "References"]
 
 
@@ -31,9 +27,28 @@ def _src(cell: dict) -> str:
 
 def test_notebook_names_follow_the_course_map():
     names = [p.stem for p in NOTEBOOKS]
-    assert names == [n for n in COURSE if n in names], "notebooks out of course order or misnamed"
+    assert sorted(names) == sorted(COURSE), (
+        f"notebooks/ and medtutor/course.json differ: only on disk {sorted(set(names) - set(COURSE))}, "
+        f"only in the map {sorted(set(COURSE) - set(names))}"
+    )
     assert all(re.fullmatch(r"\d\d_[a-z0-9_]+", n) for n in names)
-    assert "00_welcome" in names
+    assert course.course_numbers_in_order(course.course_map()), (
+        "a notebook's number is not its position in medtutor/course.json: run `medtutor course renumber --dry-run`"
+    )
+    assert COURSE[0] == "00_welcome"
+
+
+def test_course_tables_match_the_course_map():
+    assert not course.sync_readme(write=False), "README's course table is stale: run `medtutor course sync`"
+    assert not course.sync_welcome(write=False), "notebook 00's course map is stale: run `medtutor course sync`"
+
+
+def test_instructor_notes_follow_the_course_map():
+    text = (ROOT / "instructors" / "notebooks.md").read_text(encoding="utf-8")
+    numbers = re.findall(r"^## (\d\d) · ", text, re.M)
+    assert numbers == [name[:2] for name in COURSE], (
+        "instructors/notebooks.md: one '## NN · ' section per notebook, in order"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

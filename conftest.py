@@ -1,0 +1,78 @@
+"""Progress for `make test`: one line per notebook (or test module) as it finishes, with its time, and a total.
+
+Notebooks run for minutes each under nbval; pytest's dots cannot tell a slow notebook from a hang. This plugin
+counts each file's test items (cells, for a notebook) and prints ``done 06_training_a_cnn.ipynb: 48 items in
+95 s (7/38 files, 412 s so far)`` when the last one finishes. It works with and without pytest-xdist.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+
+import pytest
+
+
+class _Progress:
+    """Per-file item counts (from collection) and finished-item counts (from the run's reports)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.expected: Counter[str] = Counter()
+        self.finished: Counter[str] = Counter()
+        self.failed: Counter[str] = Counter()
+        self.first: dict[str, float] = {}
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.start = time.perf_counter()
+
+    def _write(self, line: str) -> None:
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_line(line)
+
+    def expect(self, nodeids: list[str]) -> None:
+        if not self.expected:  # every xdist worker collects the same items: count them once
+            self.expected.update(nodeid.split("::")[0] for nodeid in nodeids)
+
+    @pytest.hookimpl
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        self.expect([item.nodeid for item in items])
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: object, ids: list[str]) -> None:
+        self.expect(list(ids))
+
+    @pytest.hookimpl
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        path = report.nodeid.split("::")[0]
+        self.first.setdefault(path, time.perf_counter())
+        if report.failed:
+            self.failed[path] += 1
+        if report.when != "teardown":
+            return
+        self.finished[path] += 1
+        if self.finished[path] == self.expected.get(path, -1):
+            self.seconds[path] = time.perf_counter() - self.first[path]
+            done = sum(self.finished[p] == n for p, n in self.expected.items())
+            status = f"{self.failed[path]} FAILED" if self.failed[path] else "ok"
+            self._write(
+                f"done {path}: {self.finished[path]} items {status} in {self.seconds[path]:.0f} s "
+                f"({done}/{len(self.expected)} files, {time.perf_counter() - self.start:.0f} s so far)"
+            )
+
+    @pytest.hookimpl
+    def pytest_terminal_summary(self, terminalreporter: object) -> None:
+        notebooks = {p: s for p, s in self.seconds.items() if p.endswith(".ipynb")}
+        if notebooks:
+            self._write(
+                "notebook wall time (s): "
+                + ", ".join(f"{p.split('/')[-1][:2]} {s:.0f}" for p, s in sorted(notebooks.items()))
+            )
+        self._write(f"total time: {time.perf_counter() - self.start:.0f} s")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the progress plugin on the process that reports (the xdist controller, or the only process)."""
+    if not hasattr(config, "workerinput"):
+        config.pluginmanager.register(_Progress(config), "medtutor-progress")
