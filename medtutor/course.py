@@ -322,8 +322,8 @@ def logged_figures(path: str | Path) -> list[str]:
     """Names a notebook logs with ``log_metric``; an f-string name comes back as a pattern, e.g. ``pcg_loso_macc_*``."""
     nb = json.loads(Path(path).read_text(encoding="utf-8"))
     code = "\n".join(_source(c) for c in nb["cells"] if c["cell_type"] == "code")
-    names = re.findall(r"log_metric\(\s*(f?)[\"']([^\"']+)[\"']", code)
-    return sorted({re.sub(r"\{[^}]*\}", "*", name) if f else name for f, name in names})
+    names = re.findall(r"""log_metric\(\s*(f?)(?:"([^"]+)"|'([^']+)')""", code)
+    return sorted({re.sub(r"\{[^}]*\}", "*", a or b) if f else a or b for f, a, b in names})
 
 
 # ---------------------------------------------------------------- Colab: a first cell that installs medtutor
