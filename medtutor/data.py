@@ -620,7 +620,9 @@ def status() -> list[dict[str, str]]:
 # --------------------------------------------------------------------------- BIDS folders of NIfTI scans (isles22)
 
 
-def _fetch_bids(name: str, entry: dict[str, Any], dest: str | os.PathLike[str] | None = None) -> tuple[Path, list[Path]]:
+def _fetch_bids(
+    name: str, entry: dict[str, Any], dest: str | os.PathLike[str] | None = None
+) -> tuple[Path, list[Path]]:
     """Every file of a BIDS dataset (md5 manifest), verified; returns (dataset root, file paths).
 
     The files keep their BIDS sub-folders (``rawdata/<sub>/ses-*/...``), so the root is the folder that holds
