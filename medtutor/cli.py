@@ -149,7 +149,9 @@ def _writable_model_path(out: str) -> Path:
         with tempfile.NamedTemporaryFile(dir=parent, prefix=".medtutor-probe-", suffix=".keras"):
             pass
     except OSError as err:
-        raise ValueError(f"--out {out}: cannot write in {parent} ({err.strerror}); choose a folder you can write to.")
+        raise ValueError(
+            f"--out {out}: cannot write in {parent} ({err.strerror}); choose a folder you can write to."
+        ) from err
     if target.exists() and not os.access(target, os.W_OK):
         raise ValueError(f"--out {out} exists and is read-only; remove it or choose another name.")
     return target
