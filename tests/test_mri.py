@@ -367,3 +367,32 @@ def test_real_isles22_case(real_dir):
     assert m.sum() == 523 and np.isclose(m.sum() * case.voxel_ml, 4.18, atol=0.01)
     rest = (dwi > 0) & (adc > 0) & ~m
     assert dwi[m].mean() > 1.5 * dwi[rest].mean() and adc[m].mean() < 0.6 * adc[rest].mean()  # restricted diffusion
+
+
+def test_isles22_data_layer(real_dir, isolated, monkeypatch):
+    from medtutor import data
+
+    if not (real_dir / "isles22").is_dir():
+        pytest.skip("isles22 not pre-seeded")
+    sums = {}
+    for line in (real_dir / "isles22" / "MD5SUMS").read_text().splitlines():
+        md5, rel = line.split(None, 1)
+        sums[rel.strip().removeprefix("./")] = md5
+    assert data._md5_manifest(data.info("isles22")) == sums  # the pinned manifest is the organisers' files
+    with pytest.raises(ValueError, match="dataset_dir"):
+        data.load("isles22")
+    monkeypatch.setenv("MEDTUTOR_REQUIRE_REAL", "isles22")
+    with pytest.raises(data.DataUnavailableError, match="isles22"):
+        data.dataset_dir("isles22")  # offline, empty data dir: an error naming the fix, never a stand-in
+    monkeypatch.setenv("MEDTUTOR_DATA_DIR", str(real_dir))
+    assert data.dataset_dir("isles22") == real_dir / "isles22"
+    copies = data.fetch("isles22", dest=isolated / "copy")
+    assert len(copies) == 8 and (isolated / "copy" / "isles22" / "rawdata" / "sub-strokecase0009").is_dir()
+    assert all(status == "ok" for _, status in data.verify_dir(isolated / "copy"))
+    dwi = next(p for p in copies if p.name.endswith("_dwi.nii.gz"))
+    raw = bytearray(dwi.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF  # one flipped byte
+    dwi.write_bytes(bytes(raw))
+    assert dict(data.verify_dir(isolated / "copy"))[f"isles22/{dwi.relative_to(isolated / 'copy' / 'isles22')}"] == (
+        "MISMATCH"
+    )
