@@ -692,7 +692,10 @@ def register_to_mni(image: Any, brain: Brain | None = None, seed: int = 0) -> MN
     reg.SetShrinkFactorsPerLevel([4, 2])
     reg.SetSmoothingSigmasPerLevel([2.0, 1.0])
     reg.SetInitialTransform(init, inPlace=False)
-    transform = reg.Execute(fixed, moving)
+    found = reg.Execute(fixed, moving)
+    if isinstance(found, sitk.CompositeTransform) and found.GetNumberOfTransforms() == 1:
+        found = found.GetNthTransform(0)
+    transform = sitk.AffineTransform(found)  # one plain affine: GetMatrix(), GetTranslation(), GetInverse()
     out = MNIRegistration(transform, brain, np.asarray(image.affine), tuple(vol.shape), 0.0)
     warped = out.to_mni((vol > 0).astype(np.float32)) >= 0.5
     template = brain.mask > 0.5
