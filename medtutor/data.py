@@ -308,6 +308,11 @@ def load(name: str, **kwargs: Any) -> Dataset:
     """
     entry = info(name)
     fmt = entry["format"]
+    if fmt == "bids-nifti":
+        raise ValueError(
+            f"{name!r} is a folder of NIfTI scans (BIDS layout): use medtutor.data.dataset_dir({name!r}) for its "
+            "root, then medtutor.mri.load_stroke_case(root, subject)."
+        )
     allowed = _LOAD_KWARGS.get(fmt)
     unknown = sorted(set(kwargs) - allowed) if allowed is not None else []
     if unknown:
@@ -530,6 +535,8 @@ def dataset_dir(name: str, sites: str | list[str] | None = None) -> Path:
     """
     entry = info(name)
     try:
+        if entry["format"] == "bids-nifti":
+            return _fetch_bids(name, entry)[0]
         if entry["format"] == "physionet-pcg":
             sites = _check_sites(sites or entry["default_sites"], entry)
             paths = _physionet_files(name, entry, sites)
@@ -645,12 +652,16 @@ def _file_list(name: str, sites: str | None = None) -> list[tuple[str, str | Non
                 if rel.startswith(f"training-{site}/"):
                     out.append((rel, md5, entry["base_url"] + rel))
         return out
+    if entry["format"] == "bids-nifti":
+        return [(rel, md5, entry["base_url"] + rel) for rel, md5 in _md5_manifest(entry).items()]
     return [(f["name"], f["md5"], f.get("url")) for f in entry["files"]]
 
 
 def fetch(name: str, dest: str | os.PathLike[str] | None = None, sites: str | None = None) -> list[Path]:
     """Fetch every file of a dataset into the cache, or into ``dest/<name>/`` to pre-seed a classroom copy."""
     entry = info(name)
+    if entry["format"] == "bids-nifti":
+        return _fetch_bids(name, entry, dest)[1]
     if entry["format"] == "package-file":
         src = [_package_file(name)]
     elif entry["format"] == "physionet-pcg":
@@ -785,3 +796,35 @@ def status() -> list[dict[str, str]]:
                 where = f"cache ({cache_dir()})"
         rows.append({"name": name, "title": entry["title"], "where": where, "license": entry["license"]})
     return rows
+
+
+# --------------------------------------------------------------------------- BIDS folders of NIfTI scans (isles22)
+
+
+def _fetch_bids(
+    name: str, entry: dict[str, Any], dest: str | os.PathLike[str] | None = None
+) -> tuple[Path, list[Path]]:
+    """Every file of a BIDS dataset (md5 manifest), verified; returns (dataset root, file paths).
+
+    The files keep their BIDS sub-folders (``rawdata/<sub>/ses-*/...``), so the root is the folder that holds
+    ``rawdata/``; with ``dest`` they are copied to ``dest/<name>/<same relative path>`` (a classroom copy).
+    """
+    import shutil
+
+    rels, paths = [], []
+    for rel, md5, url in _file_list(name):
+        rels.append(rel)
+        paths.append(fetch_file(name, rel, md5, url))
+    if dest is not None:
+        copies = []
+        for rel, path in zip(rels, paths):
+            target = Path(dest) / name / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if path.resolve() != target.resolve():
+                shutil.copy2(path, target)
+            copies.append(target)
+        paths = copies
+    root = paths[0]
+    for _ in Path(rels[0]).parts:
+        root = root.parent
+    return root, paths

@@ -11,7 +11,9 @@ infarcts, of varied size, position and contrast, with a smooth bias field and Ri
 
 Arrays are in the template's voxel order ``(x, y, z)`` (RAS: x to the subject's right, y anterior, z up).
 :func:`axial_image` turns one axial slice into a display image (anterior at the top, the subject's left on
-the image's left: the neurological convention). No TensorFlow here.
+the image's left: the neurological convention). Real scans in an ISLES'22/BIDS folder are read, checked and registered to MNI152 (SimpleITK) by
+:func:`load_stroke_case` and :func:`register_to_mni`. TensorFlow is imported only inside the functions
+that build or train a model (for ``medtutor stroke``).
 """
 
 from __future__ import annotations
@@ -25,17 +27,30 @@ import numpy as np
 
 __all__ = [
     "ADC",
+    "LESION_ADC_DROP",
+    "LESION_S0_RISE",
+    "LESION_Z",
     "Brain",
+    "MNIRegistration",
     "S0",
+    "StrokeCase",
     "TERRITORIES",
     "axial_image",
+    "dice_score",
     "dwi_signal",
     "load_brain",
     "load_nifti_folder",
+    "load_stroke_case",
     "make_stroke_slices",
     "model_slices",
+    "predict_lesion_volume",
+    "register_to_mni",
     "simulate_dwi",
     "simulate_lesion",
+    "slices_to_volume",
+    "stroke_subjects",
+    "stroke_unet",
+    "train_stroke_unet",
 ]
 
 # Apparent diffusion coefficients (10^-3 mm^2/s) of normal tissue at 1.5-3 T, rounded textbook values.
@@ -56,6 +71,13 @@ TERRITORIES: dict[str, dict[str, Any]] = {
 # Axial slices (2 mm voxel index z) covering the cerebral hemispheres, and the in-plane crop of the 2 mm
 # grid (98 x 116) to a size that halves twice: x 1..96, y 2..113.
 DEFAULT_Z = tuple(range(26, 72, 2))
+
+# Ranges the simulated cohort draws each lesion's contrast from: ADC falls to LESION_ADC_DROP of normal,
+# S0 (T2-weighted signal) rises by LESION_S0_RISE. Notebook 10 checks that a real ISLES'22 lesion's ADC and
+# DWI contrast fall inside what these ranges produce (the S0 rise reaches 0.35 because real DWI lesions are
+# brighter than diffusion alone explains: T2 shine-through of oedema).
+LESION_ADC_DROP = (0.45, 0.8)
+LESION_S0_RISE = (0.05, 0.35)
 _CROP_X, _CROP_Y = slice(1, 97), slice(2, 114)
 
 
@@ -238,27 +260,28 @@ def simulate_dwi(
     b: float = 1000.0,
     noise: float = 0.03,
     bias: float = 0.1,
+    s0_rise: float = 0.05,
 ) -> dict[str, np.ndarray]:
     """A simulated acute-stroke scan: ``{"dwi", "adc", "s0"}`` float32 volumes on the brain's grid.
 
     ADC and S0 are mixtures of the tissue values (``ADC``, ``S0``) weighted by the tissue maps; inside the
     lesion the ADC falls to ``adc_drop`` times normal (0.5 = a 50 % drop, typical of acute infarcts) and
-    S0 rises slightly (5 %, early oedema). DWI = S0 exp(-b ADC), times a smooth bias field of relative
+    S0 rises by ``s0_rise`` (5 % by default, early oedema; more in older lesions: T2 shine-through). DWI = S0 exp(-b ADC), times a smooth bias field of relative
     strength ``bias``, with Rician noise of standard deviation ``noise`` (magnitude images are Rician).
     """
     brain = _check_brain(brain)
     rng = _rng(rng)
     if not 0 < adc_drop <= 1:
         raise ValueError(f"adc_drop must be in (0, 1] (fraction of normal ADC left), got {adc_drop!r}.")
-    if noise < 0 or bias < 0:
-        raise ValueError("noise and bias must be >= 0.")
+    if noise < 0 or bias < 0 or s0_rise < 0:
+        raise ValueError("noise, bias and s0_rise must be >= 0.")
     les = np.zeros(brain.shape, np.float32) if lesion is None else np.asarray(lesion, dtype=np.float32)
     if les.shape != brain.shape:
         raise ValueError(f"lesion has shape {les.shape}, the brain {brain.shape}: simulate it with this brain.")
     adc = ADC["gm"] * brain.gm + ADC["wm"] * brain.wm + ADC["csf"] * brain.csf
     s0 = S0["gm"] * brain.gm + S0["wm"] * brain.wm + S0["csf"] * brain.csf
     adc = adc * (1.0 - les * (1.0 - adc_drop))
-    s0 = s0 * (1.0 + 0.05 * les)
+    s0 = s0 * (1.0 + s0_rise * les)
     dwi = dwi_signal(s0, adc, b) * _bias_field(brain.shape, rng, bias)
     n1 = rng.normal(0, noise, brain.shape).astype(np.float32)
     n2 = rng.normal(0, noise, brain.shape).astype(np.float32)
@@ -320,8 +343,8 @@ def make_stroke_slices(
 ) -> dict[str, Any]:
     """Simulated DWI scans of ``n_subjects``, cut into axial model slices with lesion masks and labels.
 
-    Each subject has a stroke with probability ``p_stroke`` (random territory, side, size and ADC drop in
-    [0.45, 0.8]), a random bias field and noise level. Returns ``x`` (N, H, W) float32 images, ``mask``
+    Each subject has a stroke with probability ``p_stroke`` (random territory, side, size, ADC drop in
+    LESION_ADC_DROP and S0 rise in LESION_S0_RISE), a random bias field and noise level. Returns ``x`` (N, H, W) float32 images, ``mask``
     (N, H, W) uint8 (lesion fraction >= 0.5 after downsampling), ``y`` (N,) int64 (1 when the slice holds
     at least one lesion pixel), ``subject`` and ``z`` (N,) int64, and ``lesions``, one info dict per subject
     (None when healthy). Split by ``subject``, never by slice: slices of one brain are not independent.
@@ -341,9 +364,14 @@ def make_stroke_slices(
         adc_drop = 1.0
         if rng.random() < p_stroke:
             lesion, info = simulate_lesion(brain, rng)
-            adc_drop = float(rng.uniform(0.45, 0.8))
-            info["adc_drop"] = adc_drop
-        scan = simulate_dwi(brain, lesion, rng, adc_drop=adc_drop, noise=float(rng.uniform(0.02, 0.05)))
+            adc_drop = float(rng.uniform(*LESION_ADC_DROP))
+            s0_rise = float(rng.uniform(*LESION_S0_RISE))
+            info["adc_drop"], info["s0_rise"] = adc_drop, s0_rise
+        else:
+            s0_rise = 0.0
+        scan = simulate_dwi(
+            brain, lesion, rng, adc_drop=adc_drop, noise=float(rng.uniform(0.02, 0.05)), s0_rise=s0_rise
+        )
         xs.append(model_slices(scan["dwi"], z, downsample))
         if lesion is None:
             m = np.zeros_like(xs[-1], dtype=np.uint8)
@@ -472,3 +500,336 @@ def load_nifti_folder(folder: str | Path, labels_csv: str | Path | None = None) 
     info = {"title": f"NIfTI folder {folder}", "format": "nifti-folder", "labels_csv": str(csv_path)}
     meta = {"files": files, "affines": affines, "zooms": zooms, "masks": masks, "folder": str(folder)}
     return Dataset(folder.name, "real", ["no lesion", "lesion"], {"all": (volumes, y)}, info, meta)
+
+
+# --------------------------------------------------------------------------- a BIDS / ISLES'22 root (real scans)
+
+# Slices (2 mm MNI index z) the lesion models are applied to: every slice of the training range, not only
+# the every-other slice used to train (the models are 2D, so any slice of that range is in distribution).
+LESION_Z = tuple(range(DEFAULT_Z[0], DEFAULT_Z[-1] + 2))
+
+
+@dataclass
+class StrokeCase:
+    """One subject of a BIDS/ISLES'22 root: nibabel images of DWI and ADC (one grid), FLAIR and mask or None."""
+
+    subject: str
+    dwi: Any
+    adc: Any
+    flair: Any | None
+    mask: Any | None
+    files: dict[str, Path]
+
+    def array(self, key: str) -> np.ndarray:
+        """The float32 voxel array of ``"dwi"``, ``"adc"``, ``"flair"`` or ``"mask"``."""
+        img = getattr(self, key)
+        if img is None:
+            raise ValueError(f"{self.subject} has no {key} image.")
+        return np.asarray(img.dataobj, dtype=np.float32)
+
+    @property
+    def voxel_ml(self) -> float:
+        """Volume of one DWI voxel in millilitres (|det| of the affine's 3x3 part, mm^3 / 1000)."""
+        return float(abs(np.linalg.det(self.dwi.affine[:3, :3]))) / 1000.0
+
+
+def _check_root(root: str | Path) -> Path:
+    root = Path(root)
+    if not (root / "rawdata").is_dir():
+        raise FileNotFoundError(
+            f"{root} has no rawdata/ folder: pass a BIDS/ISLES'22 root that holds "
+            "rawdata/<sub>/ses-*/<sub>_ses-*_dwi.nii.gz (e.g. medtutor.data.dataset_dir('isles22'))."
+        )
+    return root
+
+
+def stroke_subjects(root: str | Path) -> list[str]:
+    """The subjects (``sub-*`` folders) under ``root/rawdata`` that hold at least one DWI file, sorted."""
+    root = _check_root(root)
+    subjects = sorted(
+        p.name for p in (root / "rawdata").glob("sub-*") if p.is_dir() and any(p.glob("ses-*/*_dwi.nii*"))
+    )
+    if not subjects:
+        raise FileNotFoundError(
+            f"no subjects in {root / 'rawdata'}: expected rawdata/sub-XXX/ses-YYY/sub-XXX_ses-YYY_dwi.nii.gz."
+        )
+    return subjects
+
+
+def _one(paths: list[Path], what: str, subject: str, required: bool) -> Path | None:
+    if not paths:
+        if required:
+            raise FileNotFoundError(
+                f"{subject} has no {what} file (rawdata/{subject}/ses-*/{subject}_ses-*_{what}.nii.gz): "
+                f"add it; the stroke model reads DWI and checks the lesion is dark on ADC."
+            )
+        return None
+    return sorted(paths)[0]  # several sessions: the first, in sorted order
+
+
+def _checked_image(path: Path, what: str) -> Any:
+    """A nibabel image of a 3D volume, refusing non-NIfTI files, 2D images and NaN/inf voxels (one line each)."""
+    import nibabel as nib
+
+    if not path.name.endswith((".nii", ".nii.gz")):
+        raise ValueError(f"{path} ({what}) is not NIfTI: convert it to .nii.gz (e.g. dcm2niix for DICOM).")
+    arr, affine, _ = _read_nifti(path, what)
+    if min(arr.shape) < 2:
+        raise ValueError(f"{path} ({what}) is a 2D image, shape {arr.shape}: the model needs a 3D volume (x, y, z).")
+    return nib.Nifti1Image(arr, affine)
+
+
+def _same_grid(img: Any, ref: Any, what: str, path: Path) -> None:
+    if img.shape != ref.shape or not np.allclose(img.affine, ref.affine, atol=1e-3):
+        raise ValueError(
+            f"{path} ({what}) is on another grid than the DWI (shape {img.shape} vs {ref.shape} or a different "
+            "affine): resample it onto the DWI (nilearn.image.resample_to_img, nearest for a mask)."
+        )
+
+
+def load_stroke_case(root: str | Path, subject: str) -> StrokeCase:
+    """Read one subject of a BIDS/ISLES'22 root, checked: DWI and ADC required, FLAIR and mask optional.
+
+    Images: ``rawdata/<sub>/ses-*/<sub>_ses-*_{dwi,adc,flair}.nii.gz``; mask:
+    ``derivatives/<sub>/ses-*/*_msk.nii.gz``. ADC and mask must share the DWI grid (FLAIR may not: it is
+    resampled when needed). Every problem is a one-line error naming the fix.
+    """
+    root = _check_root(root)
+    found = stroke_subjects(root)
+    if subject not in found:
+        raise KeyError(f"unknown subject {subject!r} in {root}: choose one of {', '.join(found)}.")
+    raw = root / "rawdata" / subject
+    paths: dict[str, Path] = {}
+    for what, required in (("dwi", True), ("adc", True), ("flair", False)):
+        hit = _one(list(raw.glob(f"ses-*/{subject}_ses-*_{what}.nii*")), what, subject, required)
+        if hit is not None:
+            paths[what] = hit
+    msk = _one(list((root / "derivatives" / subject).glob("ses-*/*_msk.nii*")), "msk", subject, False)
+    if msk is not None:
+        paths["mask"] = msk
+    images = {what: _checked_image(path, what) for what, path in paths.items()}
+    for what in ("adc", "mask"):
+        if what in images:
+            _same_grid(images[what], images["dwi"], what, paths[what])
+    if "mask" in images:
+        m = np.asarray(images["mask"].dataobj)
+        images["mask"] = type(images["mask"])((m > 0.5).astype(np.uint8), images["mask"].affine)
+    return StrokeCase(subject, images["dwi"], images["adc"], images.get("flair"), images.get("mask"), paths)
+
+
+# --------------------------------------------------------------------------- affine registration to MNI152
+
+
+def _sitk_image(volume: Any, affine: np.ndarray) -> Any:
+    """A SimpleITK image of an (x, y, z) array with a nibabel (RAS) affine; ITK's world is LPS."""
+    import SimpleITK as sitk
+
+    lps = np.diag([-1.0, -1.0, 1.0, 1.0]) @ np.asarray(affine, dtype=np.float64)
+    spacing = np.linalg.norm(lps[:3, :3], axis=0)
+    img = sitk.GetImageFromArray(np.ascontiguousarray(np.asarray(volume, dtype=np.float32).transpose(2, 1, 0)))
+    img.SetSpacing(spacing.tolist())
+    img.SetDirection((lps[:3, :3] / spacing).ravel().tolist())
+    img.SetOrigin(lps[:3, 3].tolist())
+    return img
+
+
+def _sitk_array(img: Any) -> np.ndarray:
+    import SimpleITK as sitk
+
+    return sitk.GetArrayFromImage(img).transpose(2, 1, 0).astype(np.float32)
+
+
+@dataclass
+class MNIRegistration:
+    """An affine transform found by SimpleITK between a native scan and the 2 mm MNI152 grid of ``brain``.
+
+    ``transform`` maps MNI points to native points (ITK's fixed-to-moving convention); ``brain_dice`` is the
+    overlap of the registered native brain with the template's brain mask (a quick quality check).
+    """
+
+    transform: Any
+    brain: Brain
+    native_affine: np.ndarray
+    native_shape: tuple[int, ...]
+    brain_dice: float
+
+    def to_mni(self, volume: Any, nearest: bool = False) -> np.ndarray:
+        """Resample a native-grid volume onto the 2 mm MNI grid (linear, or nearest for labels)."""
+        import SimpleITK as sitk
+
+        interp = sitk.sitkNearestNeighbor if nearest else sitk.sitkLinear
+        fixed = _sitk_image(np.zeros(self.brain.shape, np.float32), self.brain.affine)
+        moving = _sitk_image(volume, self.native_affine)
+        return _sitk_array(sitk.Resample(moving, fixed, self.transform, interp, 0.0))
+
+    def to_native(self, volume: Any, nearest: bool = True) -> np.ndarray:
+        """Bring an MNI-grid volume (e.g. a predicted mask) back onto the native grid (inverse transform)."""
+        import SimpleITK as sitk
+
+        interp = sitk.sitkNearestNeighbor if nearest else sitk.sitkLinear
+        ref = _sitk_image(np.zeros(self.native_shape, np.float32), self.native_affine)
+        mni = _sitk_image(volume, self.brain.affine)
+        return _sitk_array(sitk.Resample(mni, ref, self.transform.GetInverse(), interp, 0.0))
+
+
+def register_to_mni(image: Any, brain: Brain | None = None, seed: int = 0) -> MNIRegistration:
+    """Affine registration of a skull-stripped native scan (nibabel image, e.g. DWI) to the 2 mm MNI152 T1.
+
+    SimpleITK, Mattes mutual information (the two contrasts differ), a moments-based initial alignment, then
+    an affine fitted coarse to fine (4x then 2x shrink: an affine has 12 numbers, full resolution adds time, not accuracy). One thread and a fixed sampling seed, so the result
+    is the same on every run.
+    """
+    import SimpleITK as sitk
+
+    brain = load_brain(2) if brain is None else _check_brain(brain)
+    vol = np.asarray(image.dataobj, dtype=np.float32)
+    if vol.ndim != 3 or not np.all(np.isfinite(vol)):
+        raise ValueError("register_to_mni needs a finite 3D volume: check the file with load_stroke_case().")
+    sitk.ProcessObject.SetGlobalDefaultNumberOfThreads(1)
+    fixed = _sitk_image(brain.t1 * brain.mask, brain.affine)
+    moving = _sitk_image(np.clip(vol, 0, None), image.affine)
+    init = sitk.CenteredTransformInitializer(
+        fixed, moving, sitk.AffineTransform(3), sitk.CenteredTransformInitializerFilter.MOMENTS
+    )
+    reg = sitk.ImageRegistrationMethod()
+    reg.SetMetricAsMattesMutualInformation(numberOfHistogramBins=32)
+    reg.SetMetricSamplingStrategy(reg.RANDOM)
+    reg.SetMetricSamplingPercentage(0.1, int(seed) + 1)  # ITK: seed 0 would mean "wall clock"
+    reg.SetInterpolator(sitk.sitkLinear)
+    reg.SetOptimizerAsRegularStepGradientDescent(learningRate=1.0, minStep=1e-3, numberOfIterations=100)
+    reg.SetOptimizerScalesFromPhysicalShift()
+    reg.SetShrinkFactorsPerLevel([4, 2])
+    reg.SetSmoothingSigmasPerLevel([2.0, 1.0])
+    reg.SetInitialTransform(init, inPlace=False)
+    found = reg.Execute(fixed, moving)
+    if isinstance(found, sitk.CompositeTransform) and found.GetNumberOfTransforms() == 1:
+        found = found.GetNthTransform(0)
+    transform = sitk.AffineTransform(found)  # one plain affine: GetMatrix(), GetTranslation(), GetInverse()
+    out = MNIRegistration(transform, brain, np.asarray(image.affine), tuple(vol.shape), 0.0)
+    warped = out.to_mni((vol > 0).astype(np.float32)) >= 0.5
+    template = brain.mask > 0.5
+    out.brain_dice = float(2 * np.logical_and(warped, template).sum() / (warped.sum() + template.sum()))
+    return out
+
+
+# --------------------------------------------------------------------------- the 2D models on a whole volume
+
+
+def slices_to_volume(images: Any, z_indices: Any, downsample: int = 2) -> np.ndarray:
+    """Inverse of :func:`model_slices`: model-space slices ``(n, H, W)`` back onto the 2 mm MNI grid.
+
+    Each pixel is repeated ``downsample`` x ``downsample`` times; slices not listed and the cropped border
+    are 0.
+    """
+    imgs = np.asarray(images, dtype=np.float32)
+    z = np.asarray(z_indices, dtype=int)
+    if imgs.ndim != 3 or len(imgs) != len(z):
+        raise ValueError(f"expected (len(z_indices), H, W) slices, got {imgs.shape} for {len(z)} z indices.")
+    full = np.repeat(np.repeat(imgs, downsample, axis=1), downsample, axis=2)  # (n, 112, 96)
+    if full.shape[1:] != (112, 96):
+        raise ValueError(f"slices of shape {imgs.shape[1:]} do not match downsample={downsample} (112 x 96 crop).")
+    vol = np.zeros((98, 116, 94), np.float32)
+    for k, zi in enumerate(z):
+        vol[_CROP_X, _CROP_Y, zi] = full[k][::-1].T
+    return vol
+
+
+def predict_lesion_volume(model: Any, dwi_mni: Any, z_indices: Any = LESION_Z, downsample: int = 2) -> np.ndarray:
+    """Lesion probability on the 2 mm MNI grid from a 2D segmentation model applied slice by slice.
+
+    ``model`` is a Keras model (or any object with ``predict(x, verbose=0)``) trained on :func:`model_slices`
+    images; the volume is normalised exactly as in training.
+    """
+    x = model_slices(dwi_mni, z_indices, downsample)[..., None]
+    prob = np.asarray(model.predict(x, verbose=0))[..., 0]
+    return slices_to_volume(prob, z_indices, downsample)
+
+
+def dice_score(pred: Any, true: Any) -> float:
+    """Dice overlap of two binary masks of one shape; 1.0 when both are empty (nothing to find, none found)."""
+    p, t = np.asarray(pred) > 0.5, np.asarray(true) > 0.5
+    if p.shape != t.shape:
+        raise ValueError(f"masks have different shapes {p.shape} and {t.shape}: put them on one grid first.")
+    total = int(p.sum() + t.sum())
+    return 1.0 if total == 0 else float(2.0 * np.logical_and(p, t).sum() / total)
+
+
+# --------------------------------------------------------------------------- the U-Net of `medtutor stroke train`
+
+
+def stroke_unet(input_shape: tuple[int, int, int] = (56, 48, 1), filters: int = 8, levels: int = 2) -> Any:
+    """The 2D U-Net of notebook 10 (section 7.3) as a builder: ``levels`` poolings, ``filters`` doubling per level,
+    two 3x3 conv + batch-norm + ReLU per block, skip connections, a sigmoid lesion probability per pixel."""
+    import keras
+    from keras import layers
+
+    def block(h: Any, n: int) -> Any:
+        for _ in range(2):
+            h = layers.Conv2D(n, 3, padding="same", use_bias=False)(h)
+            h = layers.Activation("relu")(layers.BatchNormalization()(h))
+        return h
+
+    inputs = keras.Input(input_shape)
+    skips, h = [], inputs
+    for level in range(levels):
+        h = block(h, filters * 2**level)
+        skips.append(h)
+        h = layers.MaxPooling2D(2)(h)
+    h = block(h, filters * 2**levels)
+    for level in reversed(range(levels)):
+        h = block(layers.Concatenate()([layers.UpSampling2D(2)(h), skips[level]]), filters * 2**level)
+    outputs = layers.Conv2D(1, 1, activation="sigmoid", name="lesion_prob")(h)
+    return keras.Model(inputs, outputs, name="stroke_unet")
+
+
+def _soft_dice_loss(y_true: Any, y_pred: Any) -> Any:
+    """1 - soft Dice per image (smoothing 1), averaged over the batch (notebook 10, section 7.2)."""
+    import keras
+
+    ops = keras.ops
+    n = ops.shape(y_true)[0]
+    g = ops.reshape(ops.cast(y_true, "float32"), (n, -1))
+    p = ops.reshape(y_pred, (n, -1))
+    ratio = (2 * ops.sum(g * p, axis=1) + 1.0) / (ops.sum(g, axis=1) + ops.sum(p, axis=1) + 1.0)
+    return 1.0 - ops.mean(ratio)
+
+
+def train_stroke_unet(
+    n_subjects: int = 120, epochs: int = 15, seed: int = 42, learning_rate: float = 3e-3, brain: Brain | None = None
+) -> tuple[Any, float]:
+    """Train :func:`stroke_unet` on simulated strokes only; returns (model, best validation Dice on lesion slices).
+
+    Subjects are split 85 % / 15 % (training / validation, by subject); the U-Net trains on every training
+    slice with a lesion plus as many lesion-free ones, and keeps the weights of the epoch with the best mean
+    validation Dice. Seeded (Keras, NumPy), CPU.
+    """
+    import keras
+
+    if n_subjects < 4 or epochs < 1:
+        raise ValueError("train_stroke_unet needs n_subjects >= 4 and epochs >= 1.")
+    keras.utils.set_random_seed(seed)
+    cohort = make_stroke_slices(n_subjects, seed=seed, brain=brain)
+    rng = np.random.default_rng(seed)
+    val_subjects = rng.permutation(n_subjects)[: max(1, int(0.15 * n_subjects))]
+    is_val = np.isin(cohort["subject"], val_subjects)
+    has = cohort["y"] == 1
+    pos = np.flatnonzero(~is_val & has)
+    neg = np.flatnonzero(~is_val & ~has)
+    train_idx = rng.permutation(np.concatenate([pos, rng.choice(neg, size=min(len(pos), len(neg)), replace=False)]))
+    val_idx = np.flatnonzero(is_val & has)
+    x = cohort["x"][..., None]
+    m = cohort["mask"][..., None].astype(np.float32)
+    model = stroke_unet(x.shape[1:])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=_soft_dice_loss)
+    best, best_weights = -1.0, model.get_weights()
+    for _ in range(epochs):
+        model.fit(x[train_idx], m[train_idx], batch_size=16, epochs=1, verbose=0, shuffle=True)
+        if len(val_idx) == 0:
+            best, best_weights = float("nan"), model.get_weights()
+            continue
+        pred = model.predict(x[val_idx], verbose=0)[..., 0] >= 0.5
+        score = float(np.mean([dice_score(p, t) for p, t in zip(pred, cohort["mask"][val_idx])]))
+        if score > best:
+            best, best_weights = score, model.get_weights()
+    model.set_weights(best_weights)
+    return model, best

@@ -215,3 +215,184 @@ def test_tissue_maps_are_checksum_verified(monkeypatch):
         mri._nilearn_data_file("mni_icbm152_gm_tal_nlin_sym_09a_converted.nii.gz")
     with pytest.raises(KeyError, match="not registered"):
         mri._nilearn_data_file("no_such_file.nii.gz")
+
+
+# --------------------------------------------------------------------------- ISLES'22/BIDS roots, registration
+
+
+def write_nifti(path, arr, affine=None):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nib.save(nib.Nifti1Image(np.asarray(arr), np.diag([2.0, 2.0, 2.0, 1.0]) if affine is None else affine), path)
+    return path
+
+
+def make_bids(root, sub="sub-01", shape=(10, 9, 7), adc=True, mask=True, flair=False):
+    """A small ISLES'22-style root: rawdata/<sub>/ses-0001/<sub>_ses-0001_{dwi,adc[,flair]}, derivatives mask."""
+    rng = np.random.default_rng(0)
+    ses = root / "rawdata" / sub / "ses-0001"
+    write_nifti(ses / f"{sub}_ses-0001_dwi.nii.gz", rng.random(shape).astype(np.float32) * 100)
+    if adc:
+        write_nifti(ses / f"{sub}_ses-0001_adc.nii.gz", rng.random(shape).astype(np.float32))
+    if flair:
+        write_nifti(
+            ses / f"{sub}_ses-0001_flair.nii.gz", rng.random((20, 18, 3)).astype(np.float32), np.diag([1, 1, 5, 1.0])
+        )
+    if mask:
+        m = np.zeros(shape, np.uint16)
+        m[3:6, 3:5, 2:4] = 1
+        write_nifti(root / "derivatives" / sub / "ses-0001" / f"{sub}_ses-0001_msk.nii.gz", m)
+    return root
+
+
+def test_load_stroke_case_reads_a_bids_root(tmp_path):
+    root = make_bids(tmp_path, flair=True)
+    make_bids(tmp_path, sub="sub-02", mask=False)
+    assert mri.stroke_subjects(root) == ["sub-01", "sub-02"]
+    case = mri.load_stroke_case(root, "sub-01")
+    assert case.dwi.shape == case.adc.shape == case.mask.shape == (10, 9, 7)
+    assert case.flair.shape == (20, 18, 3)  # FLAIR may sit on its own grid
+    assert set(np.unique(case.array("mask"))) == {0, 1} and case.array("mask").sum() == 12
+    assert np.isclose(case.voxel_ml, 0.008)
+    assert mri.load_stroke_case(root, "sub-02").mask is None
+
+
+@pytest.mark.parametrize(
+    "damage, match",
+    [
+        ("no_rawdata", "no rawdata/ folder"),
+        ("no_subjects", "no subjects"),
+        ("unknown", "unknown subject 'sub-99'.*sub-01"),
+        ("no_adc", "no adc file"),
+        ("two_d", "3D"),
+        ("one_slice", "2D image"),
+        ("nan", "NaN"),
+        ("not_nifti", "not a readable NIfTI"),
+        ("adc_grid", "another grid"),
+        ("mask_affine", "another grid"),
+    ],
+)
+def test_bad_bids_input_gives_one_line_error_naming_the_fix(tmp_path, damage, match):
+    root = tmp_path / "root"
+    make_bids(root, adc=damage != "no_adc")
+    ses = root / "rawdata" / "sub-01" / "ses-0001"
+    subject = "sub-99" if damage == "unknown" else "sub-01"
+    if damage == "no_rawdata":
+        root = tmp_path
+    elif damage == "no_subjects":
+        for f in ses.iterdir():
+            f.unlink()
+    elif damage == "two_d":
+        write_nifti(ses / "sub-01_ses-0001_dwi.nii.gz", np.ones((10, 9), np.float32))
+    elif damage == "one_slice":
+        write_nifti(ses / "sub-01_ses-0001_adc.nii.gz", np.ones((10, 9, 1), np.float32))
+    elif damage == "nan":
+        vol = np.ones((10, 9, 7), np.float32)
+        vol[1, 2, 3] = np.nan
+        write_nifti(ses / "sub-01_ses-0001_dwi.nii.gz", vol)
+    elif damage == "not_nifti":
+        (ses / "sub-01_ses-0001_adc.nii.gz").write_text("this is not an image")
+    elif damage == "adc_grid":
+        write_nifti(ses / "sub-01_ses-0001_adc.nii.gz", np.ones((10, 9, 6), np.float32))
+    elif damage == "mask_affine":
+        m = root / "derivatives" / "sub-01" / "ses-0001" / "sub-01_ses-0001_msk.nii.gz"
+        write_nifti(m, np.zeros((10, 9, 7), np.uint8), np.diag([2.0, 2.0, 3.0, 1.0]))
+    with pytest.raises((ValueError, FileNotFoundError, KeyError), match=match) as err:
+        mri.load_stroke_case(root, subject)
+    assert "\n" not in str(err.value)
+
+
+def test_slices_to_volume_inverts_model_slices(brain):
+    rng = np.random.default_rng(3)
+    blocks = rng.random((49, 58, 94)).astype(np.float32)
+    vol = np.repeat(np.repeat(blocks, 2, axis=0), 2, axis=1)  # constant on 2 x 2 blocks of the crop
+    vol = np.roll(vol, (1, 2), axis=(0, 1))  # align blocks with the crop x 1..96, y 2..113
+    z = [30, 31, 50]
+    back = mri.slices_to_volume(mri.model_slices(vol, z, normalise=False), z)
+    assert np.allclose(back[1:97, 2:114][:, :, z], vol[1:97, 2:114][:, :, z], atol=1e-6)
+    assert not back[:, :, 40].any() and not back[0].any()
+    with pytest.raises(ValueError, match="z indices"):
+        mri.slices_to_volume(np.zeros((2, 56, 48)), [30])
+
+
+def test_predict_lesion_volume_with_a_stand_in_model(brain):
+    class Bright:  # "lesion" wherever the normalised image is bright: checks plumbing, not learning
+        def predict(self, x, verbose=0):
+            return (x > 0.9).astype(np.float32)
+
+    vol = brain.t1.copy()
+    prob = mri.predict_lesion_volume(Bright(), vol)
+    assert prob.shape == brain.shape and set(np.unique(prob)) <= {0.0, 1.0}
+    assert prob[:, :, list(mri.LESION_Z)].any() and not prob[:, :, : mri.LESION_Z[0]].any()
+
+
+def test_register_to_mni_undoes_a_known_shift(brain):
+    import nibabel.affines as aff
+
+    shifted = brain.affine.copy()
+    shifted[:3, 3] += [8.0, -6.0, 4.0]  # the same head, 8/6/4 mm off: the registration must find it
+    img = nib.Nifti1Image(brain.t1 * brain.mask, shifted)
+    reg = mri.register_to_mni(img, brain, seed=1)
+    assert reg.brain_dice > 0.95
+    point = reg.transform.TransformPoint((0.0, 0.0, 0.0))  # MNI origin, LPS, to native LPS
+    native_voxel = aff.apply_affine(np.linalg.inv(shifted), [-point[0], -point[1], point[2]])
+    expected = aff.apply_affine(np.linalg.inv(brain.affine), [0.0, 0.0, 0.0])
+    assert np.allclose(native_voxel, expected, atol=0.5)
+    blob = np.zeros(brain.shape, np.float32)
+    blob[30:40, 50:60, 40:48] = 1
+    assert mri.dice_score(reg.to_native(reg.to_mni(blob, nearest=True)), blob) > 0.9
+    again = mri.register_to_mni(img, brain, seed=1)
+    assert np.allclose(again.transform.GetParameters(), reg.transform.GetParameters())  # seeded: reproducible
+
+
+def test_dice_score_and_s0_rise(brain):
+    empty = np.zeros((4, 4))
+    assert mri.dice_score(empty, empty) == 1.0
+    with pytest.raises(ValueError, match="one grid"):
+        mri.dice_score(empty, np.zeros((4, 5)))
+    lesion, _ = mri.simulate_lesion(brain, 0, territory="MCA", side="left", size=0.8)
+    low = mri.simulate_dwi(brain, lesion, 0, noise=0, bias=0, s0_rise=0.0)
+    high = mri.simulate_dwi(brain, lesion, 0, noise=0, bias=0, s0_rise=0.3)
+    inside = lesion > 0.9
+    assert np.allclose(high["s0"][inside] / low["s0"][inside], 1 + 0.3 * lesion[inside], rtol=1e-5)
+    with pytest.raises(ValueError, match="s0_rise"):
+        mri.simulate_dwi(brain, lesion, 0, s0_rise=-0.1)
+
+
+def test_real_isles22_case(real_dir):
+    root = real_dir / "isles22"
+    if not root.is_dir():
+        pytest.skip("isles22 not pre-seeded")
+    case = mri.load_stroke_case(root, "sub-strokecase0009")
+    dwi, adc, m = case.array("dwi"), case.array("adc"), case.array("mask") > 0
+    assert m.sum() == 523 and np.isclose(m.sum() * case.voxel_ml, 4.18, atol=0.01)
+    rest = (dwi > 0) & (adc > 0) & ~m
+    assert dwi[m].mean() > 1.5 * dwi[rest].mean() and adc[m].mean() < 0.6 * adc[rest].mean()  # restricted diffusion
+
+
+def test_isles22_data_layer(real_dir, isolated, monkeypatch):
+    from medtutor import data
+
+    if not (real_dir / "isles22").is_dir():
+        pytest.skip("isles22 not pre-seeded")
+    sums = {}
+    for line in (real_dir / "isles22" / "MD5SUMS").read_text().splitlines():
+        md5, rel = line.split(None, 1)
+        sums[rel.strip().removeprefix("./")] = md5
+    assert data._md5_manifest(data.info("isles22")) == sums  # the pinned manifest is the organisers' files
+    with pytest.raises(ValueError, match="dataset_dir"):
+        data.load("isles22")
+    monkeypatch.setenv("MEDTUTOR_REQUIRE_REAL", "isles22")
+    with pytest.raises(data.DataUnavailableError, match="isles22"):
+        data.dataset_dir("isles22")  # offline, empty data dir: an error naming the fix, never a stand-in
+    monkeypatch.setenv("MEDTUTOR_DATA_DIR", str(real_dir))
+    assert data.dataset_dir("isles22") == real_dir / "isles22"
+    copies = data.fetch("isles22", dest=isolated / "copy")
+    assert len(copies) == 8 and (isolated / "copy" / "isles22" / "rawdata" / "sub-strokecase0009").is_dir()
+    assert all(status == "ok" for _, status in data.verify_dir(isolated / "copy"))
+    dwi = next(p for p in copies if p.name.endswith("_dwi.nii.gz"))
+    raw = bytearray(dwi.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF  # one flipped byte
+    dwi.write_bytes(bytes(raw))
+    assert dict(data.verify_dir(isolated / "copy"))[f"isles22/{dwi.relative_to(isolated / 'copy' / 'isles22')}"] == (
+        "MISMATCH"
+    )
