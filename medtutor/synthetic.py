@@ -137,14 +137,55 @@ def nodule_volumes(n: int, seed: int = 0, size: int = 28, p_malignant: float = 0
         vol = 0.15 + rng.normal(0, 0.04, r.shape)  # lung parenchyma
         vol += 0.6 / (1 + np.exp((r - radius) / 0.04))  # the nodule
         if y[i]:
-            for _ in range(rng.integers(6, 12)):  # spicules: thin bright lines leaving the surface
-                d = rng.normal(size=3)
-                d /= np.linalg.norm(d)
-                along = dz * d[0] + dy * d[1] + dx * d[2]
-                perp = np.sqrt(np.maximum(r**2 - along**2, 0))
-                spike = (along > radius * 0.8) & (along < radius + rng.uniform(0.2, 0.4)) & (perp < 0.06)
-                vol += 0.45 * spike
+            for _ in range(rng.integers(3, 6)):  # spicules: thin bright lines leaving the surface
+                vol += 0.45 * _oblique_spicule(dz, dy, dx, radius, rng)
         out[i] = _to_uint8(np.clip(vol, 0, 1))
+    return out, y
+
+
+def _oblique_spicule(dz: np.ndarray, dy: np.ndarray, dx: np.ndarray, radius: float, rng: np.random.Generator):
+    """A thin line leaving the nodule's surface obliquely, away from the three central planes.
+
+    Why: a spicule pointing radially along an axis crosses the central axial/coronal/sagittal planes,
+    so a 2.5D model would see it as well as a 3D one. Real spicules leave at any angle; this one starts
+    at a surface point whose three coordinates are all off-centre and tilts sideways, so mostly the 3D
+    model can see it.
+    """
+    while True:  # a surface direction with every component at least 0.35 away from a central plane
+        n = rng.normal(size=3)
+        n /= np.linalg.norm(n)
+        if np.all(np.abs(n) > 0.35):
+            break
+    tangent = np.cross(n, rng.normal(size=3))
+    tangent /= np.linalg.norm(tangent)
+    d = n + 0.7 * tangent
+    d /= np.linalg.norm(d)
+    start = n * radius * 0.9
+    length = rng.uniform(0.2, 0.4)
+    rel = np.stack([dz - start[0], dy - start[1], dx - start[2]])
+    along = np.tensordot(d, rel, axes=1)
+    perp2 = np.sum(rel**2, axis=0) - along**2
+    return (along > 0) & (along < length) & (perp2 < 0.05**2)
+
+
+def adrenal_volumes(n: int, seed: int = 0, size: int = 28, p_mass: float = 0.22):
+    """``n`` binary shape masks ``(n, size, size, size)`` uint8 in {0, 255}, like AdrenalMNIST3D.
+
+    Label 0: a thin, curved, limb-like plate (a normal gland); 1: the same with a round thickening (a mass).
+    """
+    _check_n(n)
+    rng = np.random.default_rng(seed)
+    c = np.linspace(-1, 1, size)
+    zz, yy, xx = np.meshgrid(c, c, c, indexing="ij")
+    y = (rng.random(n) < p_mass).astype(np.int64)
+    out = np.zeros((n, size, size, size), dtype=np.uint8)
+    for i in range(n):
+        bend = rng.uniform(0.5, 1.5)
+        limb = (np.abs(xx - 0.3 * bend * yy**2) < rng.uniform(0.06, 0.1)) & (np.abs(yy) < 0.7) & (np.abs(zz) < 0.5)
+        if y[i]:
+            centre = rng.uniform(-0.3, 0.3, 3)
+            limb |= (zz - centre[0]) ** 2 + (yy - centre[1]) ** 2 + (xx - centre[2]) ** 2 < rng.uniform(0.2, 0.35) ** 2
+        out[i] = 255 * limb
     return out, y
 
 
