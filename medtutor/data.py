@@ -708,11 +708,9 @@ def _fetch_dicom_series(name: str, dest: str | os.PathLike[str] | None) -> list[
     pairs = [(rel, fetch_file(name, rel, md5, url)) for rel, md5, url in _file_list(name)]
     if dest is None:
         return [path for _, path in pairs]
-    out = []
-    for rel, path in pairs:
-        target = Path(dest) / name / rel
+    targets = [Path(dest) / name / rel for rel, _ in pairs]
+    for (_, path), target in zip(pairs, targets):
         target.parent.mkdir(parents=True, exist_ok=True)
         if path.resolve() != target.resolve():
             shutil.copy2(path, target)
-        out.append(target)
-    return out
+    return targets

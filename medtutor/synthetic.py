@@ -9,7 +9,8 @@ announced with :func:`banner`. All generators are deterministic for a given ``se
 - :func:`ultrasound_images` - 28x28 speckled "ultrasound" with a dark lesion; label 0 (malignant) has an
   irregular, taller-than-wide margin, label 1 (normal/benign) a smooth oval or none.
 - :func:`nodule_volumes` - 28^3 CT-like volumes with a nodule: label 0 benign (smooth sphere), label 1
-  malignant (spiculated: spikes radiating from the surface).
+  malignant (spiculated: thin spikes leaving the surface obliquely, off the three central planes).
+- :func:`adrenal_volumes` - 28^3 binary shape masks like AdrenalMNIST3D; label 1 (mass) adds a round thickening.
 - :func:`ecg_beats` - 140-sample heartbeats; label 1 normal (P-QRS-T), label 0 abnormal (wide QRS,
   inverted T, ST shift).
 - :func:`heart_sound` and :func:`write_physionet_folder` - phonocardiograms with S1/S2 sounds, murmurs
@@ -28,6 +29,7 @@ __all__ = [
     "chest_xray_images",
     "ecg_beats",
     "heart_sound",
+    "adrenal_volumes",
     "nodule_volumes",
     "ultrasound_images",
     "write_physionet_folder",
@@ -121,13 +123,18 @@ def ultrasound_images(n: int, seed: int = 0, size: int = 28, p_normal: float = 0
     return _to_uint8(np.clip(out, 0, 1)), y
 
 
-def nodule_volumes(n: int, seed: int = 0, size: int = 28, p_malignant: float = 0.25):
-    """``n`` CT-like volumes ``(n, size, size, size)`` uint8; label 1 spiculated (malignant), 0 smooth."""
+def _volume_setup(n: int, seed: int, size: int, p_positive: float):
+    """Shared start of the 3D stand-ins: the generator, a (z, y, x) grid on [-1, 1]^3 and the labels (drawn first)."""
     _check_n(n)
     rng = np.random.default_rng(seed)
     c = np.linspace(-1, 1, size)
-    zz, yy, xx = np.meshgrid(c, c, c, indexing="ij")
-    y = (rng.random(n) < p_malignant).astype(np.int64)
+    grid = np.meshgrid(c, c, c, indexing="ij")
+    return rng, grid, (rng.random(n) < p_positive).astype(np.int64)
+
+
+def nodule_volumes(n: int, seed: int = 0, size: int = 28, p_malignant: float = 0.25):
+    """``n`` CT-like volumes ``(n, size, size, size)`` uint8; label 1 spiculated (malignant), 0 smooth."""
+    rng, (zz, yy, xx), y = _volume_setup(n, seed, size, p_malignant)
     out = np.empty((n, size, size, size), dtype=np.uint8)
     for i in range(n):
         centre = rng.normal(0, 0.05, 3)
@@ -173,11 +180,7 @@ def adrenal_volumes(n: int, seed: int = 0, size: int = 28, p_mass: float = 0.22)
 
     Label 0: a thin, curved, limb-like plate (a normal gland); 1: the same with a round thickening (a mass).
     """
-    _check_n(n)
-    rng = np.random.default_rng(seed)
-    c = np.linspace(-1, 1, size)
-    zz, yy, xx = np.meshgrid(c, c, c, indexing="ij")
-    y = (rng.random(n) < p_mass).astype(np.int64)
+    rng, (zz, yy, xx), y = _volume_setup(n, seed, size, p_mass)
     out = np.zeros((n, size, size, size), dtype=np.uint8)
     for i in range(n):
         bend = rng.uniform(0.5, 1.5)

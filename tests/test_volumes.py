@@ -246,3 +246,15 @@ def test_lidc_database_readers(tmp_path):
     assert one["patient_id"] == "P1" and one["annotations"][0]["contours"][0]["points_xy"] == [[10.0, 20.0], [12.0, 20.0]]
     with pytest.raises(FileNotFoundError, match="lidc_database"):
         volumes.lidc_all_annotations(tmp_path / "none.sqlite")
+
+
+def test_annotation_mask_box_and_centre():
+    outer = {"image_z_position": -2.5, "inclusion": True, "points_xy": [[1, 1], [6, 1], [6, 6], [1, 6]]}
+    full = volumes.annotation_mask({"contours": [outer]}, _Series())
+    box = (slice(1, 3), slice(0, 4), slice(2, 8))
+    assert np.array_equal(volumes.annotation_mask({"contours": [outer]}, _Series(), box=box), full[box])
+    assert np.allclose(volumes.annotation_centre({"contours": [outer]}, _Series()), (1, 3.5, 3.5))
+    with pytest.raises(ValueError, match="unit-step slices"):
+        volumes.annotation_mask({"contours": [outer]}, _Series(), box=(slice(0, 2),))
+    with pytest.raises(ValueError, match="no included contour"):
+        volumes.annotation_centre({"contours": []}, _Series())
