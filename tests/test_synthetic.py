@@ -57,3 +57,22 @@ def test_banner_is_loud(capsys):
     text = synthetic.banner("pneumoniamnist", "offline")
     out = capsys.readouterr().out
     assert "SYNTHETIC STAND-IN" in out and out.strip() == text and "MEDTUTOR_DATA_DIR" in text
+
+
+def test_nodule_stand_in_spicules_leave_the_central_planes():
+    """Issue 17: spicules must not run along the axes through the centre, or 2.5D sees them as well as 3D."""
+    size = 28
+    c = np.linspace(-1, 1, size)
+    zz, yy, xx = np.meshgrid(c, c, c, indexing="ij")
+    rng = np.random.default_rng(0)
+    mid = size // 2
+    on_planes = 0
+    total = 0
+    for _ in range(20):
+        spike = synthetic._oblique_spicule(zz, yy, xx, 0.3, rng)
+        assert spike.any() and not spike[mid, mid, mid]
+        planes = np.zeros_like(spike)
+        planes[mid - 1 : mid + 1] = planes[:, mid - 1 : mid + 1] = planes[:, :, mid - 1 : mid + 1] = True
+        on_planes += int((spike & planes).sum())
+        total += int(spike.sum())
+    assert on_planes < 0.25 * total  # most of every spicule lies off the three central planes
