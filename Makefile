@@ -8,7 +8,7 @@ STAMP   = $(VENV)/.medtutor-installed
 ROOT_FLAG = $(if $(filter 0,$(shell id -u)),--allow-root,)
 RUFF_PATHS = medtutor tests benchmarks binder notebooks conftest.py
 
-.PHONY: lab test install unit lint format floors lock lock-check site slides colab-cell freeze clean benchmark student browser
+.PHONY: lab lab-solutions test install unit lint format floors lock lock-check site slides colab-cell freeze clean benchmark student browser
 
 $(STAMP): binder/requirements.txt pyproject.toml binder/overrides.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,13 @@ install: $(STAMP)
 
 # JupyterLab with the repository root as its root (glossary, dataset cards and instructors/ are browsable),
 # opening on notebook 00, with the course's JupyterLab settings (binder/overrides.json: no news pop-up).
+# Students work in my-notebooks/: the student build (no solutions), untracked by git, created on first use and
+# never overwritten (new course notebooks are added). `make lab-solutions` opens notebooks/ with the solutions.
 lab: install
+	$(BIN)/medtutor student notebooks -o my-notebooks --keep-existing
+	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=$(CURDIR) my-notebooks/00_welcome.ipynb
+
+lab-solutions: install
 	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=$(CURDIR) notebooks/00_welcome.ipynb
 
 lint: install

@@ -2,7 +2,7 @@
 
 medtutor data list | fetch [NAME...] [--dest DIR] | verify [--dir DIR] | where
 medtutor doctor
-medtutor student SRC_DIR -o OUT_DIR
+medtutor student SRC_DIR -o OUT_DIR [--keep-existing]
 medtutor heart train --data DIR [--sites a b c d] --out MODEL.keras [--kind robust|ensemble|mlp] [--loso]
 medtutor heart evaluate --model MODEL.keras --folder FOLDER
 medtutor stroke train --out MODEL.keras [--subjects N] [--epochs E] [--seed S]
@@ -93,11 +93,12 @@ def _cmd_student(args: argparse.Namespace) -> int:
     from medtutor import exercises
 
     try:
-        written = exercises.build_student_dir(args.src, args.out)
+        written = exercises.build_student_dir(args.src, args.out, keep_existing=args.keep_existing)
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    print(f"wrote {len(written)} student notebook(s) to {args.out}")
+    kept = " (notebooks already there were kept: your work is never overwritten)" if args.keep_existing else ""
+    print(f"wrote {len(written)} student notebook(s) to {args.out}{kept}")
     return 0
 
 
@@ -232,6 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_stu = sub.add_parser("student", help="write student notebooks (solutions removed)")
     p_stu.add_argument("src", help="folder of solution notebooks")
     p_stu.add_argument("-o", "--out", required=True, help="output folder")
+    p_stu.add_argument(
+        "--keep-existing", action="store_true", help="add only notebooks missing from OUT_DIR (a student's working copy)"
+    )
     p_stu.set_defaults(func=_cmd_student)
 
     p_heart = sub.add_parser("heart", help="heart-sound (PhysioNet 2016) model: train and evaluate")

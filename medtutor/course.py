@@ -227,8 +227,8 @@ def colab_url(file: str) -> str:
 
 
 def binder_url(file: str) -> str:
-    """The mybinder.org link that opens a course notebook in JupyterLab."""
-    return f"https://mybinder.org/v2/gh/{REPO}/HEAD?urlpath=lab/tree/notebooks/{file}"
+    """The mybinder.org link that opens a course notebook, in the student working copy (no solutions)."""
+    return f"https://mybinder.org/v2/gh/{REPO}/HEAD?urlpath=lab/tree/my-notebooks/{file}"
 
 
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"

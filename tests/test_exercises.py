@@ -131,3 +131,21 @@ def test_no_answer_on_screen_in_the_student_build(path):
             assert not code or code not in "\n".join(line.strip() for line in student.splitlines()), (
                 f"{path.name}: the solution {code[:60]!r}... also appears outside its solution block"
             )
+
+
+def test_student_working_copy_keeps_the_students_work(tmp_path, capsys):
+    """`make lab` and Binder rebuild my-notebooks/ with --keep-existing: a student's notebook is never replaced."""
+    src = tmp_path / "notebooks"
+    src.mkdir()
+    cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+            "source": ["x = 1\n### BEGIN SOLUTION\nx = 2\n### END SOLUTION\n"]}  # fmt: skip
+    for name in ("00_a.ipynb", "01_b.ipynb"):
+        (src / name).write_text(json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    out = tmp_path / "my-notebooks"
+    assert main(["student", str(src), "-o", str(out), "--keep-existing"]) == 0
+    work = out / "00_a.ipynb"
+    work.write_text(work.read_text().replace("raise NotImplementedError()", "x = 2  # my answer"))
+    (src / "02_c.ipynb").write_text((src / "00_a.ipynb").read_text())  # a notebook new to the course
+    assert main(["student", str(src), "-o", str(out), "--keep-existing"]) == 0
+    assert "my answer" in work.read_text()  # the student's work survived
+    assert (out / "02_c.ipynb").is_file() and "wrote 1 student notebook" in capsys.readouterr().out

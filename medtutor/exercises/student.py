@@ -79,12 +79,14 @@ def _read_notebook(path: Path) -> dict[str, Any]:
         raise OSError(f"{path}: cannot be read ({err.strerror or err}).") from err
 
 
-def build_student_dir(src_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    """Write the student build of every ``*.ipynb`` in ``src_dir`` into ``out_dir``; return the files.
+def build_student_dir(src_dir: str | Path, out_dir: str | Path, keep_existing: bool = False) -> list[Path]:
+    """Write the student build of every ``*.ipynb`` in ``src_dir`` into ``out_dir``; return the files written.
 
     All-or-nothing and never destructive: every input notebook is read, validated and converted before
     anything is written, every error names its file, and a notebook in ``out_dir`` that holds solution
-    markers (for instance SRC and OUT swapped) is never overwritten.
+    markers (for instance SRC and OUT swapped) is never overwritten. With ``keep_existing`` (the student's
+    working copy that ``make lab`` and Binder open) a notebook already in ``out_dir`` is left as it is, so a
+    student's answers and outputs survive every restart; only notebooks new to the course are added.
     """
     src, out = Path(src_dir), Path(out_dir)
     if not src.is_dir():
@@ -100,6 +102,8 @@ def build_student_dir(src_dir: str | Path, out_dir: str | Path) -> list[Path]:
             built[path.name] = make_student_notebook(_read_notebook(path))
         except ValueError as err:
             raise ValueError(err if str(err).startswith(str(path)) else f"{path}: {err}") from err
+    if keep_existing:
+        built = {name: nb for name, nb in built.items() if not (out / name).exists()}
     for name in built:  # 2. refuse to overwrite solutions
         target = out / name
         if target.is_file():
