@@ -64,6 +64,16 @@ def test_cosine_schedule_decays_to_zero():
     assert float(constant.optimizer.learning_rate) == pytest.approx(1e-2)
 
 
+def test_loss_uses_the_recipes_label_smoothing():
+    model = M.compile_pneumonia_model(M.pneumonia_cnn())
+    y, p = np.array([[1.0], [0.0]], np.float32), np.array([[0.9], [0.2]], np.float32)
+    eps = M.RECIPE["label_smoothing"]
+    target = y * (1 - eps) + eps / 2  # 1 -> 0.95, 0 -> 0.05
+    by_hand = np.mean(-(target * np.log(p) + (1 - target) * np.log(1 - p)))
+    assert float(model.loss(y, p)) == pytest.approx(by_hand, rel=1e-5)
+    assert float(keras.losses.BinaryCrossentropy()(y, p)) != pytest.approx(by_hand, rel=1e-5)  # smoothing matters
+
+
 def test_augmentation_keeps_shape_and_never_flips():
     aug = M.pneumonia_augmentation(seed=0)
     names = [type(layer).__name__ for layer in aug.layers]
