@@ -159,12 +159,9 @@ def _check_06_4(answer: Any) -> str | None:
     unknown = chosen - set(LEAK_STEPS)
     if unknown:
         return f"unknown step letters {sorted(unknown)}; the steps are {sorted(LEAK_STEPS)}."
-    missed, extra = len(_LEAKY - chosen), len(chosen - _LEAKY)
-    if missed or extra:
-        parts = []
-        if extra:
-            parts.append(f"{extra} of your steps use only training or validation data (no leak)")
-        if missed:
-            parts.append(f"{missed} leaking step(s) are missing")
-        return "; ".join(parts) + "."
-    return None
+    counts = {
+        "{} of your steps use only training or validation data (no leak)": len(chosen - _LEAKY),
+        "{} leaking step(s) are missing": len(_LEAKY - chosen),
+    }
+    problems = [text.format(n) for text, n in counts.items() if n]
+    return "; ".join(problems) + "." if problems else None
