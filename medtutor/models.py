@@ -83,7 +83,10 @@ def pneumonia_cnn(
     use_bn = RECIPE["batch_norm"] if batch_norm is None else bool(batch_norm)
 
     def norm(x: Any, name: str) -> Any:
-        return layers.BatchNormalization(name=name)(x) if use_bn else x
+        # momentum 0.9: the running statistics used at prediction time follow the last ~10 batches, so they
+        # are ready after the first epoch (Keras' default 0.99 needs hundreds of batches; with 74 batches an
+        # epoch the validation scores of the first epochs would be computed with stale statistics)
+        return layers.BatchNormalization(momentum=0.9, name=name)(x) if use_bn else x
 
     inputs = keras.Input(shape=shape, name="image")
     x = layers.Conv2D(32, 3, padding="same", activation="relu", name="conv1")(inputs)
