@@ -126,9 +126,9 @@ def compile_pneumonia_model(model: Any, learning_rate: float | None = None, deca
     """Compile with Adam, binary cross-entropy with the recipe's label smoothing, and an AUC metric.
 
     Label smoothing trains towards 0.05 / 0.95 instead of 0 / 1, so the network is never pushed to total
-    certainty on an image (which curbs over-confidence and memorising). With ``decay_steps`` (the number of training batches, epochs x batches per epoch) the learning rate
-    starts at ``learning_rate`` and decays along a cosine to 0, so the last epochs take small, careful steps;
-    without it the rate stays constant.
+    certainty on an image (which curbs over-confidence and memorising). With ``decay_steps`` (the number of
+    training batches, epochs x batches per epoch) the learning rate starts at ``learning_rate`` and decays
+    along a cosine to 0, so the last epochs take small, careful steps; without it the rate stays constant.
     """
     import keras
 
