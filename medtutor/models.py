@@ -57,7 +57,7 @@ MODEL_FILE = "pneumonia_cnn.keras"
 
 
 def pneumonia_cnn(
-    input_shape: tuple[int, int, int] = (28, 28, 1), dropout: float | None = None, batch_norm: bool | None = None
+    input_shape: tuple[int, int, int] = (28, 28, 1), dropout: float | None = None, batch_norm: bool = False
 ) -> Any:
     """The course's small CNN: Conv 32-64-128 (each followed by BatchNormalization) with max-pooling, global
     average pooling, dropout, Dense(64), Dense(1, sigmoid).
@@ -67,6 +67,10 @@ def pneumonia_cnn(
     (fewer parameters to overfit 4,708 training images) and the 7x7 maps readable for Grad-CAM. Batch
     normalisation (after the ReLU, so the maps Grad-CAM reads stay non-negative) rescales each channel to a
     common range, which lets a larger learning rate train stably in few epochs.
+
+    The shared model is built with ``batch_norm=RECIPE["batch_norm"]`` (see :func:`train_pneumonia_model`).
+    The default (no batch normalization) is the plain network that notebook 12's shortcut experiment trains
+    from scratch on marked images: it learns the marker, which that lesson needs to show.
     """
     import keras
     from keras import layers
@@ -80,7 +84,7 @@ def pneumonia_cnn(
     if not 0.0 <= rate < 1.0:
         raise ValueError(f"dropout must be in [0, 1), got {dropout!r}.")
 
-    use_bn = RECIPE["batch_norm"] if batch_norm is None else bool(batch_norm)
+    use_bn = bool(batch_norm)
 
     def norm(x: Any, name: str) -> Any:
         # momentum 0.9: the running statistics used at prediction time follow the last ~10 batches, so they
@@ -189,7 +193,7 @@ def train_pneumonia_model(
         raise ValueError(f"epochs must be at least 1, got {epochs}.")
     keras.utils.set_random_seed(RECIPE["seed"])
     steps = epochs * int(np.ceil(len(x_train) / RECIPE["batch_size"])) if RECIPE["schedule"] == "cosine" else None
-    model = compile_pneumonia_model(pneumonia_cnn(), decay_steps=steps)
+    model = compile_pneumonia_model(pneumonia_cnn(batch_norm=RECIPE["batch_norm"]), decay_steps=steps)
     train_ds = make_dataset(
         x_train, y_train, RECIPE["batch_size"], shuffle=True, seed=RECIPE["seed"], augment=pneumonia_augmentation()
     )
