@@ -250,3 +250,55 @@ def test_threshold_view_and_figure_bad_input():
     fig = threshold_figure(y, p, 0.3, class_names=("normal", "pneumonia"))
     assert len(fig.axes) == 2
     plt.close(fig)
+
+
+# --------------------------------------------------------------------------- paired bootstrap of a difference
+def _two_correlated_models(n=300, seed=0):
+    """Two models sharing most of their score (the case's difficulty): the setting where pairing matters."""
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.5).astype(int)
+    shared = y * 1.0 + rng.normal(0, 1.0, n)
+    a = shared + rng.normal(0, 0.2, n)
+    b = shared + rng.normal(0, 0.2, n)
+    return y, a, b
+
+
+def test_paired_bootstrap_diff_identical_models_give_zero():
+    y, a, _ = _two_correlated_models()
+    out = M.paired_bootstrap_diff(roc_auc_score, y, a, a, n_boot=200)
+    assert out["diff"] == 0 and out["low"] == 0 and out["high"] == 0 and out["p_value"] == 1.0
+
+
+def test_paired_bootstrap_diff_detects_a_clearly_better_model():
+    y, a, _ = _two_correlated_models()
+    rng = np.random.default_rng(1)
+    worse = a + rng.normal(0, 2.0, len(a))  # the same scores drowned in noise
+    out = M.paired_bootstrap_diff(roc_auc_score, y, a, worse, n_boot=500, seed=3)
+    assert out["diff"] == pytest.approx(roc_auc_score(y, a) - roc_auc_score(y, worse))
+    assert 0 < out["low"] < out["diff"] < out["high"] and out["p_value"] < 0.01
+    again = M.paired_bootstrap_diff(roc_auc_score, y, a, worse, n_boot=500, seed=3)
+    assert again == out  # seeded: reproducible
+
+
+def test_paired_interval_is_narrower_than_separate_intervals():
+    y, a, b = _two_correlated_models()
+    out = M.paired_bootstrap_diff(roc_auc_score, y, a, b, n_boot=500)
+    _, lo_a, hi_a = M.bootstrap_ci(roc_auc_score, y, a, n_boot=500)
+    _, lo_b, hi_b = M.bootstrap_ci(roc_auc_score, y, b, n_boot=500, seed=1)
+    unpaired_half_width = np.hypot(hi_a - lo_a, hi_b - lo_b) / 2  # what independent intervals would suggest
+    assert (out["high"] - out["low"]) / 2 < 0.5 * unpaired_half_width
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: M.paired_bootstrap_diff(roc_auc_score, [0, 1, 1], [0.1, 0.9, 0.8], [0.2, 0.7]), "aligned"),
+        (lambda: M.paired_bootstrap_diff(roc_auc_score, [0, 1], [0.1, 0.9], [0.2, 0.7], n_boot=10), "n_boot"),
+        (lambda: M.paired_bootstrap_diff(roc_auc_score, [1, 1], [0.1, 0.9], [0.2, 0.7]), "both classes|two classes"),
+        (lambda: M.paired_bootstrap_diff("auc", [0, 1], [0.1, 0.9], [0.2, 0.7]), "metric_fn"),
+        (lambda: M.paired_bootstrap_diff(roc_auc_score, [0, 1], [0.1, 0.9], [0.2, 0.7], alpha=2), "alpha"),
+    ],
+)
+def test_paired_bootstrap_diff_bad_input(call, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        call()

@@ -39,6 +39,39 @@ def test_pneumonia_cnn_bad_dropout_and_lr():
         M.pneumonia_cnn(dropout=1.0)
     with pytest.raises(ValueError, match="learning_rate"):
         M.compile_pneumonia_model(M.pneumonia_cnn(), learning_rate=0)
+    with pytest.raises(ValueError, match="decay_steps"):
+        M.compile_pneumonia_model(M.pneumonia_cnn(), decay_steps=0)
+
+
+def test_batch_norm_follows_each_convolution_and_can_be_switched_off():
+    model = M.pneumonia_cnn(batch_norm=True)
+    names = [layer.name for layer in model.layers]
+    for conv, bn in [("conv1", "bn1"), ("conv2", "bn2"), ("last_conv", "bn3")]:
+        assert names.index(bn) == names.index(conv) + 1  # BN reads the ReLU output: Grad-CAM's maps stay >= 0
+    plain = M.pneumonia_cnn()  # the default: notebook 12's shortcut experiment relies on it
+    assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in plain.layers)
+    # each BN layer adds 4 numbers per channel (2 trained, 2 running statistics)
+    assert model.count_params() - plain.count_params() == 4 * (32 + 64 + 128)
+
+
+def test_cosine_schedule_decays_to_zero():
+    model = M.compile_pneumonia_model(M.pneumonia_cnn(), learning_rate=1e-2, decay_steps=100)
+    schedule = model.optimizer._learning_rate
+    assert float(schedule(0)) == pytest.approx(1e-2)
+    assert float(schedule(50)) == pytest.approx(0.5e-2, rel=1e-3)  # half-way down the cosine
+    assert float(schedule(100)) == pytest.approx(0.0, abs=1e-9)
+    constant = M.compile_pneumonia_model(M.pneumonia_cnn(), learning_rate=1e-2)
+    assert float(constant.optimizer.learning_rate) == pytest.approx(1e-2)
+
+
+def test_loss_uses_the_recipes_label_smoothing():
+    model = M.compile_pneumonia_model(M.pneumonia_cnn())
+    y, p = np.array([[1.0], [0.0]], np.float32), np.array([[0.9], [0.2]], np.float32)
+    eps = M.RECIPE["label_smoothing"]
+    target = y * (1 - eps) + eps / 2  # 1 -> 0.95, 0 -> 0.05
+    by_hand = np.mean(-(target * np.log(p) + (1 - target) * np.log(1 - p)))
+    assert float(model.loss(y, p)) == pytest.approx(by_hand, rel=1e-5)
+    assert float(keras.losses.BinaryCrossentropy()(y, p)) != pytest.approx(by_hand, rel=1e-5)  # smoothing matters
 
 
 def test_augmentation_keeps_shape_and_never_flips():
@@ -97,12 +130,15 @@ def test_train_pneumonia_model_runs_and_checks_inputs(monkeypatch):
     y = (np.arange(32) % 2).astype(np.int64)
     model, history, seconds = M.train_pneumonia_model(x, y, x[:8], y[:8], epochs=1)
     assert set(history) >= {"loss", "val_loss", "val_auc"} and len(history["loss"]) == 1 and seconds > 0
+    assert {"bn1", "bn2", "bn3"} <= {layer.name for layer in model.layers} if M.RECIPE["batch_norm"] else True
     with pytest.raises(ValueError, match="to_float01"):
         M.train_pneumonia_model((x * 255).astype(np.uint8), y, x, y)
     with pytest.raises(ValueError, match="shape"):
         M.train_pneumonia_model(x, y[:5], x, y)
     with pytest.raises(ValueError, match="0/1"):
         M.train_pneumonia_model(x, y + 1, x, y)
+    with pytest.raises(ValueError, match="epochs"):
+        M.train_pneumonia_model(x, y, x, y, epochs=0)
 
 
 def test_sidecar_is_json(cache):

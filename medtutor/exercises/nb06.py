@@ -9,22 +9,59 @@ import numpy as np
 from ._api import call, close, exercise
 
 
+def _total_cost(y: np.ndarray, p: np.ndarray, t: float, cost_fn: float, cost_fp: float) -> float:
+    """Cost of calling ``p >= t`` positive: missed cases cost ``cost_fn`` each, false alarms ``cost_fp``."""
+    pred = p >= t
+    return float(cost_fn * np.sum((y == 1) & ~pred) + cost_fp * np.sum((y == 0) & pred))
+
+
+def _best_cost(y: np.ndarray, p: np.ndarray, cost_fn: float, cost_fp: float) -> float:
+    """The lowest total cost over every candidate threshold (each distinct score, plus 'nobody positive')."""
+    candidates = np.append(np.unique(p), np.inf)
+    return min(_total_cost(y, p, t, cost_fn, cost_fp) for t in candidates)
+
+
+def _youden(y: Any, p: Any, cost_fn: float, cost_fp: float) -> float:
+    """A known-wrong answer for 06.1: Youden's J ignores the costs."""
+    y, p = np.asarray(y), np.asarray(p)
+    best = max(np.unique(p), key=lambda t: np.mean(p[y == 1] >= t) + np.mean(p[y == 0] < t))
+    return float(best)
+
+
+def _cost_swapped(y: Any, p: Any, cost_fn: float, cost_fp: float) -> float:
+    """A known-wrong answer for 06.1: the two costs swapped."""
+    y, p = np.asarray(y), np.asarray(p)
+    return float(min(np.unique(p), key=lambda t: _total_cost(y, p, t, cost_fp, cost_fn)))
+
+
+def _cost_cases() -> list[tuple[np.ndarray, np.ndarray, float, float]]:
+    """Overlapping score distributions (so the costs matter), several prevalences and cost ratios."""
+    cases = []
+    for seed, prevalence, cost_fn, cost_fp in [(0, 0.6, 5.0, 1.0), (1, 0.3, 1.0, 4.0), (2, 0.5, 10.0, 1.0)]:
+        rng = np.random.default_rng(seed)
+        y = (rng.random(120) < prevalence).astype(int)
+        p = 1 / (1 + np.exp(-(1.2 * (2 * y - 1) + rng.normal(0, 1.3, 120))))
+        cases.append((y, np.round(p, 3), cost_fn, cost_fp))
+    return cases
+
+
 @exercise(
     "06.1",
-    "Parameters of a convolution",
-    hint="Each of the c_out filters has kernel_size * kernel_size * c_in weights, plus one bias.",
-    wrong=[
-        lambda k, c_in, c_out: k * k * c_in * c_out,
-        lambda k, c_in, c_out: (k * k + 1) * c_out,
-        lambda k, c_in, c_out: (k * c_in + 1) * c_out,
-    ],
+    "A threshold chosen under stated costs",
+    hint="Try every distinct score as the threshold and add up what its missed cases and its false alarms cost.",
+    wrong=[lambda y, p, cfn, cfp: 0.5, _youden, _cost_swapped],
 )
 def _check_06_1(answer: Any) -> str | None:
-    for k, c_in, c_out in [(3, 1, 32), (3, 32, 64), (5, 3, 16), (1, 64, 8)]:
-        expected = (k * k * c_in + 1) * c_out
-        got = call(answer, k, c_in, c_out)
-        if not isinstance(got, (int, np.integer, float)) or got != expected:
-            return f"for a {k}x{k} kernel, {c_in} input and {c_out} output channels your count is {got!r}."
+    for y, p, cost_fn, cost_fp in _cost_cases():
+        got = call(answer, y.copy(), p.copy(), cost_fn, cost_fp)
+        if not isinstance(got, (float, int, np.floating, np.integer)):
+            return f"return one threshold (a number), got {type(got).__name__}."
+        best = _best_cost(y, p, cost_fn, cost_fp)
+        if _total_cost(y, p, float(got), cost_fn, cost_fp) > best + 1e-9:
+            return (
+                f"with a missed case costing {cost_fn:g} and a false alarm {cost_fp:g}, another threshold has a "
+                "lower total cost than yours on the same cases."
+            )
     return None
 
 
@@ -68,25 +105,63 @@ def _check_06_2(answer: Any) -> str | None:
 
 @exercise(
     "06.3",
-    "Accuracy at a validation threshold",
-    hint="Call a case positive when p >= threshold, then compare with y_true and take the mean.",
+    "Accuracy at a new prevalence, predicted",
+    hint="Split the cases into the diseased share and the healthy share: each share is right as often as its rate.",
     wrong=[
-        lambda y, p, t: float(np.mean((np.asarray(p) > t) == (np.asarray(y) == 1))),
-        lambda y, p, t: float(np.mean((np.asarray(p) >= 0.5) == (np.asarray(y) == 1))),
-        lambda y, p, t: float(np.mean(np.asarray(p)[np.asarray(y) == 1] >= t)),
+        lambda sens, spec, prev: (sens + spec) / 2,
+        lambda sens, spec, prev: sens * (1 - prev) + spec * prev,
+        lambda sens, spec, prev: sens * prev + (1 - spec) * (1 - prev),
     ],
 )
 def _check_06_3(answer: Any) -> str | None:
-    from sklearn.metrics import accuracy_score
-
-    rng = np.random.default_rng(7)
-    y = (rng.random(60) < 0.7).astype(int)
-    p = np.round(rng.random(60), 1)  # ties with the threshold on purpose
-    for t in (0.3, 0.5, 0.8):
-        got = call(answer, y.copy(), p.copy(), t)
-        if not close(got, accuracy_score(y, p >= t), 1e-9):
+    rng = np.random.default_rng(63)
+    for sens, spec, prev in [(0.95, 0.80, 0.625), (0.99, 0.70, 0.74), *rng.uniform(0.05, 0.95, (5, 3))]:
+        got = call(answer, float(sens), float(spec), float(prev))
+        # Reference: count the correct calls in a population of n people with these rates.
+        n = 1_000_000
+        diseased = prev * n
+        expected = (sens * diseased + spec * (n - diseased)) / n
+        if not close(got, expected, 1e-9):
             return (
-                f"at threshold {t} your accuracy {float(got):.3f} is not right: use the threshold given, compare "
-                "with the labels, and count p exactly equal to the threshold as positive."
+                f"for sensitivity {sens:.2f}, specificity {spec:.2f} and prevalence {prev:.3f} your accuracy is not "
+                "the share of correct calls in such a population."
             )
     return None
+
+
+#: The pipeline steps of exercise 06.4; the notebook prints them, the check knows which ones leak.
+LEAK_STEPS = {
+    "A": "scale every image by 1/255 (a fixed factor, no statistics of any split)",
+    "B": "standardise pixels with the mean and SD of training + validation + test images pooled",
+    "C": "stop training at the epoch with the best validation AUC",
+    "D": "choose the decision threshold that maximises Youden's J on the test set",
+    "E": "fit a temperature (calibration) on the validation split",
+    "F": "keep whichever of two models has the higher test AUC, and report that AUC",
+}
+_LEAKY = {"B", "D", "F"}
+
+
+@exercise(
+    "06.4",
+    "Find the leaks",
+    hint="A step leaks when something computed from the test images or labels shapes the model or its threshold.",
+    wrong=[{"D"}, {"B", "D"}, {"B", "C", "D", "F"}, set(LEAK_STEPS)],
+)
+def _check_06_4(answer: Any) -> str | None:
+    if callable(answer):
+        answer = answer()
+    if isinstance(answer, str):
+        answer = set(answer.replace(",", " ").split())
+    try:
+        chosen = {str(a).strip().upper() for a in answer}
+    except TypeError:
+        return "give a set of step letters, e.g. {'A', 'C'}."
+    unknown = chosen - set(LEAK_STEPS)
+    if unknown:
+        return f"unknown step letters {sorted(unknown)}; the steps are {sorted(LEAK_STEPS)}."
+    counts = {
+        "{} of your steps use only training or validation data (no leak)": len(chosen - _LEAKY),
+        "{} leaking step(s) are missing": len(_LEAKY - chosen),
+    }
+    problems = [text.format(n) for text, n in counts.items() if n]
+    return "; ".join(problems) + "." if problems else None

@@ -33,21 +33,73 @@ def _check_08_1(answer: Any) -> str | None:
     return None
 
 
+def _prior_shift_reference(p: np.ndarray, train_prev: float, new_prev: float) -> np.ndarray:
+    """Bayes' rule with new class priors (Saerens et al. 2002): rescale the odds by the ratio of prior odds."""
+    odds = p / (1 - p) * (new_prev / (1 - new_prev)) / (train_prev / (1 - train_prev))
+    return odds / (1 + odds)
+
+
 @exercise(
     "08.2",
-    "The majority-class baseline",
-    hint="Always predicting the most common class is right exactly for the cases of that class.",
+    "Probabilities for the real prevalence",
+    hint="Work with odds: p / (1 - p) is the prior odds times the likelihood ratio, and only the prior odds change.",
     wrong=[
-        lambda y: float(np.mean(y)),
-        lambda y: 0.5,
-        lambda y: float(1 - np.mean(y)),
+        lambda p, a, b: np.asarray(p, dtype=float),
+        lambda p, a, b: np.clip(np.asarray(p, dtype=float) * b / a, 0, 1),
+        lambda p, a, b: _prior_shift_reference(np.asarray(p, dtype=float), b, a),
     ],
 )
 def _check_08_2(answer: Any) -> str | None:
-    for y in ([0, 0, 0, 1], [1, 1, 1, 1, 0], [0] * 73 + [1] * 27, [1] * 74 + [0] * 26, [0, 1]):
-        y = np.asarray(y)
-        p = float(np.mean(y))
-        got = call(answer, y.copy())
-        if not close(got, max(p, 1 - p), 1e-9):
-            return f"for labels with {p:.0%} positives your accuracy {float(got):.3f} is not the majority's share."
+    rng = np.random.default_rng(82)
+    for train_prev, new_prev in [(0.5, 0.27), (0.5, 0.05), (0.74, 0.625), (0.3, 0.6)]:
+        p = rng.uniform(0.01, 0.99, 40)
+        got = np.asarray(call(answer, p.copy(), train_prev, new_prev), dtype=float)
+        if got.shape != p.shape:
+            return f"return one probability per case: {p.shape} in, {got.shape} out."
+        if not close(got, _prior_shift_reference(p, train_prev, new_prev), 1e-6):
+            return (
+                f"a model trained at prevalence {train_prev:.2f} and used at {new_prev:.2f}: your adjusted "
+                "probabilities are not the ones Bayes' rule gives."
+            )
+    return None
+
+
+def _verdict_reference(result: dict) -> str:
+    if result["low"] > 0:
+        return "a"
+    if result["high"] < 0:
+        return "b"
+    return "unclear"
+
+
+@exercise(
+    "08.3",
+    "Reading a paired comparison",
+    hint="Only the interval of the DIFFERENCE decides: does it lie entirely on one side of 0?",
+    wrong=[
+        lambda r: "a" if r["diff"] > 0 else "b",
+        lambda r: "unclear",
+        lambda r: "a" if r["p_value"] < 0.5 and r["diff"] > 0 else ("b" if r["p_value"] < 0.5 else "unclear"),
+    ],
+)
+def _check_08_3(answer: Any) -> str | None:
+    rng = np.random.default_rng(83)
+    cases = [
+        {"a": 0.91, "b": 0.88, "diff": 0.03, "low": 0.004, "high": 0.06, "p_value": 0.03},
+        {"a": 0.88, "b": 0.91, "diff": -0.03, "low": -0.05, "high": -0.01, "p_value": 0.01},
+        {"a": 0.90, "b": 0.88, "diff": 0.02, "low": -0.01, "high": 0.05, "p_value": 0.21},
+        {"a": 0.87, "b": 0.89, "diff": -0.02, "low": -0.06, "high": 0.02, "p_value": 0.33},
+    ]
+    for _ in range(6):
+        centre, half = rng.uniform(-0.05, 0.05), rng.uniform(0.005, 0.04)
+        cases.append({"a": 0.9 + centre / 2, "b": 0.9 - centre / 2, "diff": centre, "low": centre - half,
+                      "high": centre + half, "p_value": float(rng.uniform(0.001, 0.9))})
+    for result in cases:
+        got = call(answer, dict(result))
+        if str(got).strip().lower() != _verdict_reference(result):
+            return (
+                f"for a difference of {result['diff']:+.3f} with 95 % interval [{result['low']:+.3f}, "
+                f"{result['high']:+.3f}] your verdict {got!r} is not what the interval supports "
+                "(answer 'a', 'b' or 'unclear')."
+            )
     return None
