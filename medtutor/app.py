@@ -561,9 +561,7 @@ def fit_ood_detector(model: Any, x_train: Any, x_val: Any, layer: str = "gap", a
     )
 
 
-def ood_detector_from_features(
-    f_train: Any, f_val: Any, layer: str = "gap", accept: float = 0.95
-) -> OODDetector:
+def ood_detector_from_features(f_train: Any, f_val: Any, layer: str = "gap", accept: float = 0.95) -> OODDetector:
     """:func:`fit_ood_detector` from features already computed (by :func:`penultimate_features` at ``layer``)."""
     from sklearn.covariance import LedoitWolf
 

@@ -234,7 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_stu.add_argument("src", help="folder of solution notebooks")
     p_stu.add_argument("-o", "--out", required=True, help="output folder")
     p_stu.add_argument(
-        "--keep-existing", action="store_true", help="add only notebooks missing from OUT_DIR (a student's working copy)"
+        "--keep-existing",
+        action="store_true",
+        help="add only notebooks missing from OUT_DIR (a student's working copy)",
     )
     p_stu.set_defaults(func=_cmd_student)
 

@@ -757,7 +757,9 @@ def verify_problems(folder: str | os.PathLike[str], report: list[tuple[str, str]
     complete = {rel.split("/", 1)[0] for rel, _ in report}
     complete -= {rel.split("/", 1)[0] for rel, st in report if st != "ok"}
     if not complete:
-        problems.append("no dataset has every expected file: fetch the missing ones (`medtutor data fetch NAME --dest DIR`).")
+        problems.append(
+            "no dataset has every expected file: fetch the missing ones (`medtutor data fetch NAME --dest DIR`)."
+        )
     if any(st == "MISMATCH" for _, st in report):
         problems.append("some files fail their official checksum: delete them and fetch them again.")
     if any(st == "UNREADABLE" for _, st in report):
@@ -775,7 +777,9 @@ def _layout_hint(root: Path) -> str:
             f"It looks like ONE dataset's own folder: pass its parent instead (`--dir {root.parent}`); "
             "the layout is <data folder>/<dataset>/<file>."
         )
-    deeper = sorted(p for p in root.iterdir() if p.is_dir() and {q.name for q in p.iterdir()} & names) if entries else []
+    deeper = (
+        sorted(p for p in root.iterdir() if p.is_dir() and {q.name for q in p.iterdir()} & names) if entries else []
+    )
     if deeper:
         return f"The data folder seems to be {deeper[0]}: pass `--dir {deeper[0]}`."
     if not entries:

@@ -250,7 +250,9 @@ def contour_mask(points_xy: Any, shape: tuple[int, int]) -> np.ndarray:
     return mask
 
 
-def annotation_mask(annotation: dict[str, Any], series: Any, box: tuple[slice, slice, slice] | None = None) -> np.ndarray:
+def annotation_mask(
+    annotation: dict[str, Any], series: Any, box: tuple[slice, slice, slice] | None = None
+) -> np.ndarray:
     """A reader's 3D mask of one nodule on the grid of ``series`` (a :class:`medtutor.imaging.CTSeries`).
 
     Each contour is placed on the slice at its ``image_z_position``; holes (``inclusion`` false) are removed.

@@ -474,8 +474,15 @@ CONFIDENCE_BANDS = ("any", "confident normal", "near the threshold", "confident 
 """The model-confidence filters of the app's case list."""
 
 
-def filter_cases(y_true, y_prob, label: str = "any", confidence: str = "any", threshold: float = 0.5,
-                 margin: float = 0.1, limit: int = 40) -> list:
+def filter_cases(
+    y_true,
+    y_prob,
+    label: str = "any",
+    confidence: str = "any",
+    threshold: float = 0.5,
+    margin: float = 0.1,
+    limit: int = 40,
+) -> list:
     """Indices of the test cases matching a true-label and model-confidence filter, ordered by probability.
 
     ``label`` is "any", "normal" or "pneumonia"; ``confidence`` one of :data:`CONFIDENCE_BANDS`: "near the
@@ -490,8 +497,10 @@ def filter_cases(y_true, y_prob, label: str = "any", confidence: str = "any", th
         raise ValueError(f"y_true has {len(y)} cases but y_prob has {len(p)}; pass the same test set.")
     labels = {"any": None, "normal": 0, "pneumonia": 1}
     if label not in labels or confidence not in CONFIDENCE_BANDS:
-        raise ValueError(f"label must be one of {list(labels)} and confidence one of {list(CONFIDENCE_BANDS)}; "
-                         f"got {label!r}, {confidence!r}.")
+        raise ValueError(
+            f"label must be one of {list(labels)} and confidence one of {list(CONFIDENCE_BANDS)}; "
+            f"got {label!r}, {confidence!r}."
+        )
     if int(limit) < 1:
         raise ValueError(f"limit must be a positive whole number, got {limit!r}.")
     keep = np.ones(len(y), bool) if labels[label] is None else (y == labels[label])
@@ -544,20 +553,35 @@ def diagnosis_assistant_widget(
     upload = widgets.FileUpload(accept="", multiple=False, description="own file")
     use_upload = widgets.Checkbox(value=False, description="analyse the uploaded file")
     thr = widgets.FloatSlider(
-        value=threshold, min=0.01, max=0.99, step=0.01, description="threshold", continuous_update=False,
-        layout=widgets.Layout(**WIDE_SLIDER["layout"]), style=WIDE_SLIDER["style"],
+        value=threshold,
+        min=0.01,
+        max=0.99,
+        step=0.01,
+        description="threshold",
+        continuous_update=False,
+        layout=widgets.Layout(**WIDE_SLIDER["layout"]),
+        style=WIDE_SLIDER["style"],
     )
     prev = widgets.FloatLogSlider(
-        value=prevalence, base=10, min=-3, max=-0.05, step=0.05, description="prevalence",
-        continuous_update=False, readout_format=".3f",
-        layout=widgets.Layout(**WIDE_SLIDER["layout"]), style=WIDE_SLIDER["style"],
+        value=prevalence,
+        base=10,
+        min=-3,
+        max=-0.05,
+        step=0.05,
+        description="prevalence",
+        continuous_update=False,
+        readout_format=".3f",
+        layout=widgets.Layout(**WIDE_SLIDER["layout"]),
+        style=WIDE_SLIDER["style"],
     )
     out = widgets.Output()
 
     def refill(*_):
         idx = filter_cases(labels, probs, label_filter.value, conf_filter.value, thr.value)
         names = ("normal", "pneumonia")
-        case.options = [(f"#{i}: {names[labels[i]]}, P = {probs[i]:.2f}", i) for i in idx] or [("(no case matches)", -1)]
+        case.options = [(f"#{i}: {names[labels[i]]}, P = {probs[i]:.2f}", i) for i in idx] or [
+            ("(no case matches)", -1)
+        ]
 
     def redraw(*_):
         if use_upload.value and upload.value:
@@ -572,8 +596,16 @@ def diagnosis_assistant_widget(
                 print("Upload a file first (button 'own file'), or change the filters to list some cases.")
                 return
             view = diagnosis_assistant_view(
-                model, source, thr.value, prev.value, labels, probs, temperature=temperature,
-                n_samples=n_samples, seed=seed, ood=ood,
+                model,
+                source,
+                thr.value,
+                prev.value,
+                labels,
+                probs,
+                temperature=temperature,
+                n_samples=n_samples,
+                seed=seed,
+                ood=ood,
             )
             diagnosis_assistant_figure(view, labels, probs)
             plt.show()
@@ -736,8 +768,14 @@ def reader_study_figure(view: dict, y_true_all, y_prob_all, model_point=None, re
         xerr = [[max(0.0, x - (1 - sp[2]))], [max(0.0, (1 - sp[1]) - x)]]
         yerr = [[max(0.0, y - se[1])], [max(0.0, se[2] - y)]]
         ax.errorbar(
-            [x], [y], xerr=xerr, yerr=yerr,
-            fmt="o", color="tab:red", capsize=4, label=f"{reader_name} (95 % Wilson intervals)",
+            [x],
+            [y],
+            xerr=xerr,
+            yerr=yerr,
+            fmt="o",
+            color="tab:red",
+            capsize=4,
+            label=f"{reader_name} (95 % Wilson intervals)",
         )
     if model_point is not None:
         ax.plot(*model_point, "s", color="k", label="model on the study cases")
@@ -789,7 +827,9 @@ def reader_study_widget(images, y_true, cases, y_prob_all=None, y_true_all=None,
 
     def on_label(label):
         def handler(_):
-            state["answers"], state["pos"] = reader_study_answer(state["answers"], min(state["pos"], len(cases) - 1), label)
+            state["answers"], state["pos"] = reader_study_answer(
+                state["answers"], min(state["pos"], len(cases) - 1), label
+            )
             box.answers = state["answers"]
             redraw()
 

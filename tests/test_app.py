@@ -304,7 +304,9 @@ def _familiar(n: int, seed: int) -> np.ndarray:
 def test_ood_detector_accepts_familiar_and_flags_strangers(model):
     det = app.fit_ood_detector(model, _familiar(150, 0), _familiar(60, 1), accept=0.9)
     same = app.ood_detector_from_features(
-        app.penultimate_features(model, _familiar(150, 0)), app.penultimate_features(model, _familiar(60, 1)), accept=0.9
+        app.penultimate_features(model, _familiar(150, 0)),
+        app.penultimate_features(model, _familiar(60, 1)),
+        accept=0.9,
     )
     assert same.threshold == pytest.approx(det.threshold) and np.allclose(same.mean, det.mean)
     assert det.layer == "gap" and det.precision.shape == (128, 128) and np.isfinite(det.threshold)

@@ -34,6 +34,7 @@ def test_known_wrong_answers_are_refused_with_feedback(ex_id, capsys, monkeypatc
 
 def test_not_implemented_is_reported_as_todo(capsys, monkeypatch):
     monkeypatch.delenv("MEDTUTOR_STRICT_EXERCISES", raising=False)
+
     def todo(*args):
         raise NotImplementedError()
 

@@ -92,6 +92,8 @@ def test_course_map_lists_what_each_notebook_logs(entry):
 
 
 def test_an_alternative_figure_stands_in_for_a_missing_one():
-    expected = {"real": {"nodule_auc": {"min": 0.9, "or": "adrenal_auc"}, "adrenal_auc": {"min": 0.8, "or": "nodule_auc"}}}
+    expected = {
+        "real": {"nodule_auc": {"min": 0.9, "or": "adrenal_auc"}, "adrenal_auc": {"min": 0.8, "or": "nodule_auc"}}
+    }
     assert floors.check({("real", "adrenal_auc"): 0.85}, expected) == []
     assert any("MISSING  nodule_auc" in p for p in floors.check({}, expected))

@@ -229,9 +229,13 @@ def test_lidc_database_readers(tmp_path):
 
     db = tmp_path / "mini.sqlite"
     with sqlite3.connect(db) as con:
-        con.execute("CREATE TABLE scans (id, study_instance_uid, series_instance_uid, patient_id, slice_thickness, pixel_spacing)")
-        con.execute('CREATE TABLE annotations (id, scan_id, _nodule_id, subtlety, "internalStructure", calcification, '
-                    "sphericity, margin, lobulation, spiculation, texture, malignancy)")
+        con.execute(
+            "CREATE TABLE scans (id, study_instance_uid, series_instance_uid, patient_id, slice_thickness, pixel_spacing)"
+        )
+        con.execute(
+            'CREATE TABLE annotations (id, scan_id, _nodule_id, subtlety, "internalStructure", calcification, '
+            "sphericity, margin, lobulation, spiculation, texture, malignancy)"
+        )
         con.execute("CREATE TABLE contours (id, annotation_id, inclusion, image_z_position, dicom_file_name, coords)")
         con.execute("INSERT INTO scans VALUES (1, 's', '1.2.3', 'P1', 2.5, 0.5)")
         for aid, (z, x, m) in enumerate([(-10.0, 10, 4), (-10.0, 12, 3), (-10.0, 90, 1)], start=1):
@@ -243,7 +247,10 @@ def test_lidc_database_readers(tmp_path):
     nodules = volumes.lidc_nodules(table, max_distance=10.0)
     assert sorted(len(n) for n in nodules) == [1, 2]
     one = volumes.lidc_annotations_from_db(db, "1.2.3")
-    assert one["patient_id"] == "P1" and one["annotations"][0]["contours"][0]["points_xy"] == [[10.0, 20.0], [12.0, 20.0]]
+    assert one["patient_id"] == "P1" and one["annotations"][0]["contours"][0]["points_xy"] == [
+        [10.0, 20.0],
+        [12.0, 20.0],
+    ]
     with pytest.raises(FileNotFoundError, match="lidc_database"):
         volumes.lidc_all_annotations(tmp_path / "none.sqlite")
 

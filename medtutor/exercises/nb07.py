@@ -61,8 +61,10 @@ def _check_07_2(answer: Any) -> str | None:
         except (TypeError, ValueError):
             return f"return one number (a prevalence), got {type(got).__name__}."
         if not 0 < prev < 1:
-            return f"for sensitivity {sens}, specificity {spec}, target PPV {target} you returned {prev:.4g}: " \
-                   "a prevalence lies between 0 and 1."
+            return (
+                f"for sensitivity {sens}, specificity {spec}, target PPV {target} you returned {prev:.4g}: "
+                "a prevalence lies between 0 and 1."
+            )
         if not close(_ppv(sens, spec, prev), target, 1e-7):
             return f"for sensitivity {sens}, specificity {spec}: at your prevalence the PPV is not {target}."
     return None
@@ -87,10 +89,14 @@ def _youden(y: np.ndarray, p: np.ndarray) -> float:
     wrong=[
         lambda y, p, cost_fn, cost_fp: 0.5,
         lambda y, p, cost_fn, cost_fp: _youden(np.asarray(y), np.asarray(p)),
-        lambda y, p, cost_fn, cost_fp: float(np.unique(p)[np.argmin(
-            [_total_cost(np.asarray(y), np.asarray(p), t, 1, 1) for t in np.unique(p)])]),  # equal costs
-        lambda y, p, cost_fn, cost_fp: float(np.unique(p)[np.argmin(
-            [_total_cost(np.asarray(y), np.asarray(p), t, cost_fp, cost_fn) for t in np.unique(p)])]),  # swapped
+        lambda y, p, cost_fn, cost_fp: float(
+            np.unique(p)[np.argmin([_total_cost(np.asarray(y), np.asarray(p), t, 1, 1) for t in np.unique(p)])]
+        ),  # equal costs
+        lambda y, p, cost_fn, cost_fp: float(
+            np.unique(p)[
+                np.argmin([_total_cost(np.asarray(y), np.asarray(p), t, cost_fp, cost_fn) for t in np.unique(p)])
+            ]
+        ),  # swapped
     ],
 )
 def _check_07_3(answer: Any) -> str | None:
@@ -105,8 +111,10 @@ def _check_07_3(answer: Any) -> str | None:
         except (TypeError, ValueError):
             return f"return one threshold (a number), got {type(got).__name__}."
         if _total_cost(y, p, t, cost_fn, cost_fp) > best + 1e-9:
-            return (f"with a missed case costing {cost_fn} and a false alarm {cost_fp}, another threshold gives "
-                    "a lower total cost on these cases.")
+            return (
+                f"with a missed case costing {cost_fn} and a false alarm {cost_fp}, another threshold gives "
+                "a lower total cost on these cases."
+            )
     return None
 
 
@@ -173,8 +181,10 @@ def _check_07_4(answer: Any) -> str | None:
         ref_low, ref_high = _paired_ci(y, a, b, 400, seed + 100)
         ref = ref_high - ref_low
         if not 0.6 * ref <= high - low <= 1.5 * ref:
-            return ("your interval's width is far from that of a bootstrap that resamples patients; "
-                    "check which cases each model is scored on in a resample.")
+            return (
+                "your interval's width is far from that of a bootstrap that resamples patients; "
+                "check which cases each model is scored on in a resample."
+            )
     return None
 
 

@@ -92,8 +92,16 @@ def _check_08_3(answer: Any) -> str | None:
     ]
     for _ in range(6):
         centre, half = rng.uniform(-0.05, 0.05), rng.uniform(0.005, 0.04)
-        cases.append({"a": 0.9 + centre / 2, "b": 0.9 - centre / 2, "diff": centre, "low": centre - half,
-                      "high": centre + half, "p_value": float(rng.uniform(0.001, 0.9))})
+        cases.append(
+            {
+                "a": 0.9 + centre / 2,
+                "b": 0.9 - centre / 2,
+                "diff": centre,
+                "low": centre - half,
+                "high": centre + half,
+                "p_value": float(rng.uniform(0.001, 0.9)),
+            }
+        )
     for result in cases:
         got = call(answer, dict(result))
         if str(got).strip().lower() != _verdict_reference(result):

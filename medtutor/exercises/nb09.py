@@ -38,7 +38,9 @@ def _check_09_1(answer: Any) -> str | None:
         names, pos, expected = _series_case(rng, n, ascending)
         got = np.asarray(call(answer, list(names), pos.copy()))
         if got.shape != (n,) or not np.issubdtype(got.dtype, np.integer):
-            return f"return {n} integer indices (one per slice), got an array of shape {got.shape} and dtype {got.dtype}."
+            return (
+                f"return {n} integer indices (one per slice), got an array of shape {got.shape} and dtype {got.dtype}."
+            )
         if sorted(got.tolist()) != list(range(n)):
             return "the indices must be a permutation of 0..n-1 (each slice exactly once)."
         if not np.array_equal(pos[got], pos[expected]):
@@ -123,11 +125,14 @@ def _costs_case(seed: int) -> tuple[np.ndarray, np.ndarray]:
     hint="Try every validation probability as the threshold, count FN and FP at each, weigh them by their costs.",
     wrong=[
         lambda y, p, cfn, cfp: 0.5,
-        lambda y, p, cfn, cfp: float(np.unique(p)[np.argmin([cfp * np.sum((p < t) & (y == 1))
-                                                            + cfn * np.sum((p >= t) & (y == 0))
-                                                            for t in np.unique(p)])]),  # costs swapped
-        lambda y, p, cfn, cfp: float(np.unique(p)[np.argmax([np.mean(p[y == 1] >= t) + np.mean(p[y == 0] < t)
-                                                             for t in np.unique(p)])]),  # Youden, costs ignored
+        lambda y, p, cfn, cfp: float(
+            np.unique(p)[
+                np.argmin([cfp * np.sum((p < t) & (y == 1)) + cfn * np.sum((p >= t) & (y == 0)) for t in np.unique(p)])
+            ]
+        ),  # costs swapped
+        lambda y, p, cfn, cfp: float(
+            np.unique(p)[np.argmax([np.mean(p[y == 1] >= t) + np.mean(p[y == 0] < t) for t in np.unique(p)])]
+        ),  # Youden, costs ignored
     ],
 )
 def _check_09_4(answer: Any) -> str | None:

@@ -81,8 +81,7 @@ def _leaky_limit(in_val_scores, ood_scores, accept=0.95):
     wrong=[
         _leaky_limit,
         lambda in_val_scores, ood_scores, accept=0.95: float(np.quantile(np.asarray(ood_scores, float), 1 - accept)),
-        lambda in_val_scores, ood_scores, accept=0.95: float(
-            (np.mean(in_val_scores) + np.mean(ood_scores)) / 2),
+        lambda in_val_scores, ood_scores, accept=0.95: float((np.mean(in_val_scores) + np.mean(ood_scores)) / 2),
         lambda in_val_scores, ood_scores, accept=0.95: float(np.max(in_val_scores)),
     ],
 )
