@@ -11,7 +11,8 @@ infarcts, of varied size, position and contrast, with a smooth bias field and Ri
 
 Arrays are in the template's voxel order ``(x, y, z)`` (RAS: x to the subject's right, y anterior, z up).
 :func:`axial_image` turns one axial slice into a display image (anterior at the top, the subject's left on
-the image's left: the neurological convention). Real scans in an ISLES'22/BIDS folder are read, checked and registered to MNI152 (SimpleITK) by
+the image's left: the neurological convention). Real scans in an ISLES'22/BIDS folder are read, checked and registered
+to MNI152 (SimpleITK) by
 :func:`load_stroke_case` and :func:`register_to_mni`. TensorFlow is imported only inside the functions
 that build or train a model (for ``medtutor stroke``).
 """
@@ -266,7 +267,8 @@ def simulate_dwi(
 
     ADC and S0 are mixtures of the tissue values (``ADC``, ``S0``) weighted by the tissue maps; inside the
     lesion the ADC falls to ``adc_drop`` times normal (0.5 = a 50 % drop, typical of acute infarcts) and
-    S0 rises by ``s0_rise`` (5 % by default, early oedema; more in older lesions: T2 shine-through). DWI = S0 exp(-b ADC), times a smooth bias field of relative
+    S0 rises by ``s0_rise`` (5 % by default, early oedema; more in older lesions: T2 shine-through). DWI = S0 exp(-b
+    ADC), times a smooth bias field of relative
     strength ``bias``, with Rician noise of standard deviation ``noise`` (magnitude images are Rician).
     """
     brain = _check_brain(brain)
@@ -344,7 +346,8 @@ def make_stroke_slices(
     """Simulated DWI scans of ``n_subjects``, cut into axial model slices with lesion masks and labels.
 
     Each subject has a stroke with probability ``p_stroke`` (random territory, side, size, ADC drop in
-    LESION_ADC_DROP and S0 rise in LESION_S0_RISE), a random bias field and noise level. Returns ``x`` (N, H, W) float32 images, ``mask``
+    LESION_ADC_DROP and S0 rise in LESION_S0_RISE), a random bias field and noise level. Returns ``x`` (N, H, W)
+    float32 images, ``mask``
     (N, H, W) uint8 (lesion fraction >= 0.5 after downsampling), ``y`` (N,) int64 (1 when the slice holds
     at least one lesion pixel), ``subject`` and ``z`` (N,) int64, and ``lesions``, one info dict per subject
     (None when healthy). Split by ``subject``, never by slice: slices of one brain are not independent.
@@ -676,7 +679,8 @@ def register_to_mni(image: Any, brain: Brain | None = None, seed: int = 0) -> MN
     """Affine registration of a skull-stripped native scan (nibabel image, e.g. DWI) to the 2 mm MNI152 T1.
 
     SimpleITK, Mattes mutual information (the two contrasts differ), a moments-based initial alignment, then
-    an affine fitted coarse to fine (4x then 2x shrink: an affine has 12 numbers, full resolution adds time, not accuracy). One thread and a fixed sampling seed, so the result
+    an affine fitted coarse to fine (4x then 2x shrink: an affine has 12 numbers, full resolution adds time, not
+    accuracy). One thread and a fixed sampling seed, so the result
     is the same on every run.
     """
     import SimpleITK as sitk

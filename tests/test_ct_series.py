@@ -1,4 +1,4 @@
-"""A DICOM series -> one CT volume (medtutor.imaging.read_dicom_series) and the LIDC-IDRI / AdrenalMNIST3D data layer."""
+"""A DICOM series -> one CT volume (imaging.read_dicom_series) and the LIDC-IDRI / AdrenalMNIST3D data layer."""
 
 from __future__ import annotations
 

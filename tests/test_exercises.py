@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from medtutor import course, exercises
+from medtutor.cli import main
 
 N_NOTEBOOKS = len(course.course_map())  # the answer to exercise 00.1
-from medtutor.cli import main
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 

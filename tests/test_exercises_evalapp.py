@@ -1,4 +1,4 @@
-"""Reference solutions of exercises 07.2-07.5 and 14.3 pass their checks (the wrong ones are refused in test_exercises)."""
+"""Reference solutions of exercises 07.2-07.5 and 14.3 pass their checks (test_exercises refuses the wrong ones)."""
 
 from __future__ import annotations
 

@@ -230,7 +230,8 @@ def test_lidc_database_readers(tmp_path):
     db = tmp_path / "mini.sqlite"
     with sqlite3.connect(db) as con:
         con.execute(
-            "CREATE TABLE scans (id, study_instance_uid, series_instance_uid, patient_id, slice_thickness, pixel_spacing)"
+            "CREATE TABLE scans (id, study_instance_uid, series_instance_uid, patient_id, slice_thickness, "
+            "pixel_spacing)"
         )
         con.execute(
             'CREATE TABLE annotations (id, scan_id, _nodule_id, subtlety, "internalStructure", calcification, '

@@ -87,7 +87,10 @@ def _check_03_2(answer: Any) -> str | None:
     if got == (10, 10):
         return "that is the receptive field without dilation: did you add dilation_rate=2 to the first layer?"
     if got != (rf, rf):
-        return "the span does not match the probe with a dilated first layer: count the rows and columns with non-zero gradient."
+        return (
+            "the span does not match the probe with a dilated first layer: count the rows and columns with "
+            "non-zero gradient."
+        )
     return None
 
 

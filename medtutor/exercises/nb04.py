@@ -149,7 +149,9 @@ def _forward_last_only(x, K, R, b):  # keeps the memory but returns the last sta
 @exercise(
     "04.4",
     "Find the bug in an RNN forward pass",
-    hint="Compare, line by line, what the loop feeds into step t with the recurrence h_t = tanh(x_t K + h_{t-1} R + b).",
+    hint=(
+        "Compare, line by line, what the loop feeds into step t with the recurrence h_t = tanh(x_t K + h_{t-1} R + b)."
+    ),
     wrong=[
         _forward_no_memory,
         _forward_last_only,

@@ -175,7 +175,10 @@ def _check_05_3(answer: Any) -> str | None:
     for patient_ids, seed in [(ids, 0), (ids, 1), (np.array([f"p{i:02d}" for i in ids]), 2)]:
         is_test = np.asarray(call(answer, patient_ids, 0.25, seed))
         if is_test.shape != patient_ids.shape or is_test.dtype != bool:
-            return f"return a boolean array with one entry per image {patient_ids.shape}, got {is_test.shape} {is_test.dtype}."
+            return (
+                f"return a boolean array with one entry per image {patient_ids.shape}, got {is_test.shape} "
+                f"{is_test.dtype}."
+            )
         shared = set(patient_ids[is_test].tolist()) & set(patient_ids[~is_test].tolist())
         if shared:
             return f"{len(shared)} patients have images on both sides of the split."

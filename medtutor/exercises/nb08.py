@@ -12,7 +12,10 @@ from ._api import call, close, exercise
 @exercise(
     "08.1",
     "Balanced class weights",
-    hint="Class c gets N / (2 * N_c): the rarer the class, the larger its weight, and both classes weigh the same in total.",
+    hint=(
+        "Class c gets N / (2 * N_c): the rarer the class, the larger its weight, and both classes weigh the same in "
+        "total."
+    ),
     wrong=[
         lambda y: {0: 1.0, 1: 1.0},
         lambda y: {c: float(np.mean(np.asarray(y) == c)) for c in (0, 1)},

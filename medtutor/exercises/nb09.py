@@ -51,7 +51,10 @@ def _check_09_1(answer: Any) -> str | None:
 @exercise(
     "09.2",
     "Planes through any point",
-    hint="Section 2 says which index each plane fixes; the three planes become the last axis, in the order axial, coronal, sagittal.",
+    hint=(
+        "Section 2 says which index each plane fixes; the three planes become the last axis, in the order axial, "
+        "coronal, sagittal."
+    ),
     wrong=[
         lambda v, k, j, i: np.stack([v[k], v[:, j], v[:, :, i]], axis=0),  # channels first
         lambda v, k, j, i: np.stack([v[14], v[:, 14], v[:, :, 14]], axis=-1),  # always the centre
@@ -143,5 +146,8 @@ def _check_09_4(answer: Any) -> str | None:
             return f"return one number (the threshold), got {type(got).__name__}."
         best = min(_cost(y, prob, t, cfn, cfp) for t in np.append(np.unique(prob), np.inf))
         if not np.isclose(_cost(y, prob, float(got), cfn, cfp), best):
-            return f"with cost_fn={cfn}, cost_fp={cfp} your threshold does not give the lowest total cost on the given cases."
+            return (
+                f"with cost_fn={cfn}, cost_fp={cfp} your threshold does not give the lowest total cost on the "
+                f"given cases."
+            )
     return None

@@ -140,7 +140,10 @@ def _check_11_3(answer: Any) -> str | None:
         expected = _hr_variant(env, fr)
         got = call(answer, env.copy(), fr)
         if not close(float(got), expected, 1e-6):
-            return f"wrong heart rate for a {bpm:.0f} beats/min test envelope at {fr:.0f} frames/s (the answer follows the lag window of the text)."
+            return (
+                f"wrong heart rate for a {bpm:.0f} beats/min test envelope at {fr:.0f} frames/s (the answer "
+                f"follows the lag window of the text)."
+            )
     return None
 
 

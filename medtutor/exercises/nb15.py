@@ -42,7 +42,10 @@ def _check_15_1(answer: Any) -> str | None:
     if not close(values["after_1"], _moving_mean_after(1), 0.005):
         return "your prediction after one call is off: what share of the batch mean enters the moving mean?"
     if not close(values["after_100"], _moving_mean_after(100), 0.05):
-        return "your prediction after 100 calls is off: the gap to the batch mean shrinks by the same factor at every call."
+        return (
+            "your prediction after 100 calls is off: the gap to the batch mean shrinks by the same factor at "
+            "every call."
+        )
     return None
 
 
