@@ -77,10 +77,9 @@ def to_float01(x_uint8: Any) -> np.ndarray:
             else ""
         )
         raise TypeError(
-            f"to_float01 expects raw uint8 pixels (0-255), got dtype {x.dtype}.{hint} "(
-                "Fix: pass the dataset's images as loaded (e.g. ds.x_train), or x.astype(np.uint8) if they are 0-255 "
-                "integers."
-            )
+            f"to_float01 expects raw uint8 pixels (0-255), got dtype {x.dtype}.{hint} "
+            "Fix: pass the dataset's images as loaded (e.g. ds.x_train), or x.astype(np.uint8) if they are 0-255 "
+            "integers."
         )
     if x.ndim == 4 and x.shape[-1] == 1:
         x = x[..., 0]
