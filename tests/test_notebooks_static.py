@@ -16,7 +16,7 @@ COURSE = [
     "04_rnn_math", "05_preprocessing", "06_training_a_cnn", "07_evaluation", "08_imbalanced_data",
     "09_ct_lung_nodules_3d", "10_mri_stroke_lesions", "11_heart_sounds_rnn", "12_explainability",
     "13_generalization_fairness_ethics", "14_capstone_diagnosis_assistant",
-    "15_neural_networks_from_the_ground_up",
+    "15_neural_networks_from_the_ground_up", "16_transfer_learning",
 ]  # fmt: skip
 SKELETON = ["Learning objectives", "Prerequisites", "Estimated time", "Setup", "Summary", "Exercises", "References"]
 
