@@ -328,3 +328,45 @@ def load_or_train_pneumonia_model(verbose: bool = True) -> Any:
     if verbose:
         print(f"Trained in {seconds:.0f} s on {ds.source} data; saved to {path}")
     return model
+
+
+# --------------------------------------------------------------------------- pretrained ImageNet backbone (notebook 16)
+
+#: Registry name of the ImageNet weights file (``datasets/registry.json``): fetched and MD5-verified like a data set.
+IMAGENET_WEIGHTS = "mobilenetv3small_imagenet"
+
+__all__ += ["IMAGENET_WEIGHTS", "imagenet_weights_path", "imagenet_backbone"]
+
+
+def imagenet_weights_path() -> Path:
+    """A verified local copy of MobileNetV3Small's ImageNet weights (no top), from the registry.
+
+    Same resolution as the data sets: ``MEDTUTOR_DATA_DIR/mobilenetv3small_imagenet/<file>`` -> user cache ->
+    pooch download; the file must match Keras' official MD5 or :class:`medtutor.data.ChecksumError` is raised
+    (never loaded). Offline and absent: :class:`medtutor.data.DataUnavailableError`.
+    """
+    from medtutor import data
+
+    return data.fetch(IMAGENET_WEIGHTS)[0]
+
+
+def imagenet_backbone(input_size: int = 64, weights_path: str | os.PathLike[str] | None = None) -> Any:
+    """MobileNetV3Small pretrained on ImageNet, without its classifier, as a frozen feature extractor.
+
+    Input: RGB images ``(N, input_size, input_size, 3)`` with values in [0, 255] (the model rescales them);
+    output: one 576-long feature vector per image (global average pooling). ``trainable`` is False, so its
+    batch-normalisation layers stay in inference mode even under ``training=True``. The weights file is
+    checksum-verified first (:func:`imagenet_weights_path`) unless ``weights_path`` is given.
+    """
+    import keras
+
+    size = int(input_size)
+    if size != input_size or size < 32:
+        raise ValueError(f"input_size must be a whole number >= 32 (MobileNetV3's minimum), got {input_size!r}.")
+    path = Path(weights_path) if weights_path is not None else imagenet_weights_path()
+    model = keras.applications.MobileNetV3Small(
+        input_shape=(size, size, 3), include_top=False, weights=None, pooling="avg", include_preprocessing=True
+    )
+    model.load_weights(str(path))
+    model.trainable = False
+    return model
