@@ -149,9 +149,9 @@ def setup(seed: int = 42, keras: bool = False, quiet: bool = False, threads: int
         if threads is not None:
             _limit_threads(int(threads))
     try:
-        import matplotlib.pyplot as plt
+        from medtutor import plots
 
-        plt.rcParams.update({"figure.dpi": 90, "axes.grid": False, "image.cmap": "gray", "figure.max_open_warning": 0})
+        plots.use_course_style()  # the course figure style: readable sizes, grey images
     except ImportError:  # pragma: no cover
         pass
     info["seed"] = seed

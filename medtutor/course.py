@@ -150,7 +150,6 @@ def build_site(
     import time
 
     import nbformat
-    from nbconvert import HTMLExporter
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -158,7 +157,9 @@ def build_site(
     nbs = [nbformat.read(p, as_version=4) for p in paths]
     titles = [title_of(nb) for nb in nbs]
     pages = [f"{p.stem}.html" for p in paths]
-    exporter = HTMLExporter(template_name="lab")
+    from medtutor import plots
+
+    exporter = plots.html_exporter()  # the lab template, keeping each figure's alt text
     written = []
     for i, (path, nb) in enumerate(zip(paths, nbs)):
         if execute:
