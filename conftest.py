@@ -1,7 +1,7 @@
 """Progress for `make test`: one line per notebook (or test module) as it finishes, with its time, and a total.
 
 Notebooks run for minutes each under nbval; pytest's dots cannot tell a slow notebook from a hang. This plugin
-counts each file's test items (cells, for a notebook) and prints ``done 06_training_a_cnn.ipynb: 48 items in
+counts each file's test items (cells, for a notebook) and prints ``done 07_training_a_cnn.ipynb: 48 items in
 95 s (7/38 files, 412 s so far)`` when the last one finishes. It works with and without pytest-xdist.
 """
 

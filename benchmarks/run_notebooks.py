@@ -4,7 +4,7 @@
     python benchmarks/run_notebooks.py 06 07      # some of them (their rows are replaced in the table)
 
 Each notebook is executed with ``jupyter nbconvert --execute`` under ``taskset -c 0`` with a fresh, empty
-model cache (so a notebook that reuses notebook 06's model retrains it: the worst case). The kernel's
+model cache (so a notebook that reuses notebook 07's model retrains it: the worst case). The kernel's
 peak resident memory is sampled every 0.1 s with psutil. Results go to ``benchmarks/RESULTS.md``.
 Budget per notebook: 180 s wall time and 1.5 GB peak memory.
 """

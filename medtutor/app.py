@@ -1,4 +1,4 @@
-"""The capstone's diagnosis-support logic (notebook 14), as plain, unit-tested functions.
+"""The capstone's diagnosis-support logic (notebook 16), as plain, unit-tested functions.
 
 A teaching prototype, NOT a medical device: every text it produces carries :data:`NOTICE`.
 
@@ -7,7 +7,7 @@ The pipeline, one function per step so each can be tested and explained on its o
 1. :func:`load_image` - a PNG/JPEG or DICOM file (a path or the bytes of an upload) -> a 28x28 uint8
    image like PneumoniaMNIST's, or an :class:`AppInputError` whose message says what to do;
 2. :func:`case_logits` / :func:`fit_calibration` - the CNN's logit, and a temperature fitted on the
-   validation split so that probabilities are calibrated (notebook 07);
+   validation split so that probabilities are calibrated (notebook 08);
 3. :func:`predict_with_uncertainty` - the calibrated probability and an interval from Monte-Carlo
    dropout (Gal & Ghahramani, 2016): how much the answer moves when the network's dropout is switched on;
 4. :func:`operating_point` - sensitivity, specificity and PPV/NPV at a threshold and a prevalence;

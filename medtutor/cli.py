@@ -456,7 +456,7 @@ def _cmd_stroke_evaluate(args: argparse.Namespace) -> int:
 
 def _add_stroke_parser(sub: argparse._SubParsersAction) -> None:
     """The ``medtutor stroke`` group: train on simulated lesions, evaluate on an ISLES'22/BIDS folder."""
-    p_stroke = sub.add_parser("stroke", help="stroke-lesion U-Net (notebook 10): train on simulated, evaluate on real")
+    p_stroke = sub.add_parser("stroke", help="stroke-lesion U-Net (notebook 12): train on simulated, evaluate on real")
     ssub = p_stroke.add_subparsers(dest="action", required=True)
     p = ssub.add_parser("train", help="train the U-Net on simulated lesions (MNI152 anatomy), seeded, CPU")
     p.add_argument("--out", required=True, help="where to write the model (.keras)")

@@ -1,6 +1,6 @@
 """Explanation maps for image classifiers: Grad-CAM, saliency, SmoothGrad, occlusion, integrated gradients.
 
-Notebook 12 writes each method out by hand first and then checks it against the function here; later
+Notebook 14 writes each method out by hand first and then checks it against the function here; later
 notebooks (the capstone) reuse these functions. Every map function takes a Keras model whose output is
 one probability per image (``Dense(1, activation="sigmoid")``) or one score per class, and a float32 batch
 ``x`` of shape ``(N, H, W, C)``. A single image ``(H, W, C)`` is accepted too and gives a single map.

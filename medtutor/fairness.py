@@ -1,7 +1,7 @@
 """Subgroup analysis: the same metrics, computed separately for each group of patients or recordings.
 
 A model with a good overall score can still miss most of the disease in one group (one hospital, one
-device, one sex or age band). Notebook 13 writes these computations out by hand first; they are here
+device, one sex or age band). Notebook 15 writes these computations out by hand first; they are here
 so that later lessons and the capstone can reuse them. Groups are any labels (recording site, sex,
 age band...); the metrics are those of :mod:`medtutor.metrics` (1 = disease).
 

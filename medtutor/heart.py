@@ -1,6 +1,6 @@
 """Heart sounds (PhysioNet/CinC 2016 phonocardiograms): reading, signal processing, a window model, a CLI.
 
-Notebook 11 teaches every step below by hand first; this module is the same pipeline, reusable from the
+Notebook 13 teaches every step below by hand first; this module is the same pipeline, reusable from the
 ``medtutor heart train|evaluate`` command (its argparse code lives in :mod:`medtutor.cli`) and from later
 notebooks:
 

@@ -1,6 +1,6 @@
 """Clinical metrics for binary diagnosis: confusion counts, thresholds, bootstrap CIs, calibration.
 
-Notebook 07 teaches every formula here by hand (and checks it against scikit-learn); later
+Notebook 08 teaches every formula here by hand (and checks it against scikit-learn); later
 notebooks reuse these functions. Conventions used throughout:
 
 - labels are 0/1 with **1 = the disease (positive class)**;
@@ -65,7 +65,7 @@ def _ratio(num: float, den: float) -> float:
 def confusion_counts(y_true, y_pred) -> dict[str, int]:
     """Count true/false positives/negatives of hard 0/1 predictions (1 = disease).
 
-    Returns ``dict(tp, fp, tn, fn)``; every metric of notebook 07 is a ratio of these four numbers.
+    Returns ``dict(tp, fp, tn, fn)``; every metric of notebook 08 is a ratio of these four numbers.
     """
     yt = _check_labels(y_true, "y_true")
     yp = _as_1d(y_pred, "y_pred")
@@ -308,9 +308,9 @@ def fit_temperature(logits, y_true) -> float:
     return float(np.exp(res.x))
 
 
-# --------------------------------------------------------------------------- decisions beyond AUC (notebook 07)
+# --------------------------------------------------------------------------- decisions beyond AUC (notebook 08)
 # Self-contained additions: likelihood ratios, Wilson intervals, DeLong's paired AUC test, net benefit
-# (decision curves) and Cohen's kappa. Each is written out in notebook 07 first; tests check them against
+# (decision curves) and Cohen's kappa. Each is written out in notebook 08 first; tests check them against
 # independent references (an O(n^2) DeLong, scikit-learn's AUC and kappa, published Wilson intervals).
 __all__ += [
     "cohen_kappa",

@@ -1,7 +1,7 @@
 """Model builders shared by several notebooks, and the cached PneumoniaMNIST CNN.
 
-Notebook 06 writes the small CNN out layer by layer, trains it on real PneumoniaMNIST with the recipe
-below and saves it with :func:`save_pneumonia_model`. Notebooks 07, 12, 13 and 14 call
+Notebook 07 writes the small CNN out layer by layer, trains it on real PneumoniaMNIST with the recipe
+below and saves it with :func:`save_pneumonia_model`. Notebooks 08, 14, 15 and 16 call
 :func:`load_or_train_pneumonia_model`, which loads that file when it is present and valid, and otherwise
 retrains with the same recipe (about a minute on one core), so each notebook still runs on its own.
 
@@ -33,7 +33,7 @@ __all__ = [
     "load_or_train_pneumonia_model",
 ]
 
-#: The training recipe of notebook 06 (and of the retraining fallback): change it in one place only.
+#: The training recipe of notebook 07 (and of the retraining fallback): change it in one place only.
 RECIPE: dict[str, Any] = {
     "epochs": 10,
     "batch_size": 64,
@@ -69,7 +69,7 @@ def pneumonia_cnn(
     common range, which lets a larger learning rate train stably in few epochs.
 
     The shared model is built with ``batch_norm=RECIPE["batch_norm"]`` (see :func:`train_pneumonia_model`).
-    The default (no batch normalization) is the plain network that notebook 12's shortcut experiment trains
+    The default (no batch normalization) is the plain network that notebook 14's shortcut experiment trains
     from scratch on marked images: it learns the marker, which that lesson needs to show.
     """
     import keras
@@ -178,7 +178,7 @@ def train_pneumonia_model(
 ) -> tuple[Any, dict[str, list[float]], float]:
     """Train :func:`pneumonia_cnn` with the recipe; return (model, history dict, training seconds).
 
-    Exactly what notebook 06 writes out: seeded, augmented tf.data input, Adam with a cosine-decaying
+    Exactly what notebook 07 writes out: seeded, augmented tf.data input, Adam with a cosine-decaying
     learning rate over the epoch budget, and early stopping on the validation AUC that restores the best
     epoch's weights (a checkpoint kept in memory).
     """
@@ -296,7 +296,7 @@ def load_or_train_pneumonia_model(verbose: bool = True) -> Any:
     """The shared PneumoniaMNIST CNN: loaded from the cache when valid, else retrained and saved.
 
     Input: ``medtutor.preprocess.to_float01(x)``; output: the probability of pneumonia. Retraining uses
-    notebook 06's recipe on the real data (about a minute on one core) and records the decision
+    notebook 07's recipe on the real data (about a minute on one core) and records the decision
     threshold chosen on the validation split (Youden's J) in the sidecar, see :func:`pneumonia_model_info`.
     A cached model is reused only when its recipe, data source (real or stand-in) and medtutor version
     match this run (:mod:`medtutor._modelcache`); otherwise a banner says why and it is retrained.
@@ -317,7 +317,7 @@ def load_or_train_pneumonia_model(verbose: bool = True) -> Any:
 
     _validate.writable_dir(pneumonia_model_path().parent, "the model cache (MEDTUTOR_CACHE_DIR)")  # before training
     if verbose:
-        print("No valid saved PneumoniaMNIST CNN: training it now with notebook 06's recipe (one to two minutes)...")
+        print("No valid saved PneumoniaMNIST CNN: training it now with notebook 07's recipe (one to two minutes)...")
     x_val = to_float01(ds.x_val)
     model, history, seconds = train_pneumonia_model(to_float01(ds.x_train), ds.y_train, x_val, ds.y_val)
     p_val = model.predict(x_val, batch_size=256, verbose=0).ravel()
@@ -330,7 +330,7 @@ def load_or_train_pneumonia_model(verbose: bool = True) -> Any:
     return model
 
 
-# --------------------------------------------------------------------------- pretrained ImageNet backbone (notebook 16)
+# --------------------------------------------------------------------------- pretrained ImageNet backbone (notebook 10)
 
 #: Registry name of the ImageNet weights file (``datasets/registry.json``): fetched and MD5-verified like a data set.
 IMAGENET_WEIGHTS = "mobilenetv3small_imagenet"

@@ -1,6 +1,6 @@
-"""Brain MRI for notebook 10: real anatomy (MNI152), simulated acute strokes, your own NIfTI folder.
+"""Brain MRI for notebook 12: real anatomy (MNI152), simulated acute strokes, your own NIfTI folder.
 
-No openly redistributable, labelled stroke MRI set can be fetched by the course, so notebook 10 uses
+No openly redistributable, labelled stroke MRI set can be fetched by the course, so notebook 12 uses
 **real brain anatomy** (the MNI152 2009a template and its grey/white-matter maps, shipped inside nilearn's
 wheel) and **simulated** ischaemic lesions. The simulation follows the physics of diffusion-weighted
 imaging: every voxel has a baseline signal ``S0`` (T2-weighted) and an apparent diffusion coefficient
@@ -74,7 +74,7 @@ TERRITORIES: dict[str, dict[str, Any]] = {
 DEFAULT_Z = tuple(range(26, 72, 2))
 
 # Ranges the simulated cohort draws each lesion's contrast from: ADC falls to LESION_ADC_DROP of normal,
-# S0 (T2-weighted signal) rises by LESION_S0_RISE. Notebook 10 checks that a real ISLES'22 lesion's ADC and
+# S0 (T2-weighted signal) rises by LESION_S0_RISE. Notebook 12 checks that a real ISLES'22 lesion's ADC and
 # DWI contrast fall inside what these ranges produce (the S0 rise reaches 0.35 because real DWI lesions are
 # brighter than diffusion alone explains: T2 shine-through of oedema).
 LESION_ADC_DROP = (0.45, 0.8)
@@ -762,7 +762,7 @@ def dice_score(pred: Any, true: Any) -> float:
 
 
 def stroke_unet(input_shape: tuple[int, int, int] = (56, 48, 1), filters: int = 8, levels: int = 2) -> Any:
-    """The 2D U-Net of notebook 10 (section 7.3) as a builder: ``levels`` poolings, ``filters`` doubling per level,
+    """The 2D U-Net of notebook 12 (section 7.3) as a builder: ``levels`` poolings, ``filters`` doubling per level,
     two 3x3 conv + batch-norm + ReLU per block, skip connections, a sigmoid lesion probability per pixel."""
     import keras
     from keras import layers
@@ -787,7 +787,7 @@ def stroke_unet(input_shape: tuple[int, int, int] = (56, 48, 1), filters: int = 
 
 
 def _soft_dice_loss(y_true: Any, y_pred: Any) -> Any:
-    """1 - soft Dice per image (smoothing 1), averaged over the batch (notebook 10, section 7.2)."""
+    """1 - soft Dice per image (smoothing 1), averaged over the batch (notebook 12, section 7.2)."""
     import keras
 
     ops = keras.ops

@@ -1,7 +1,7 @@
 """Image preprocessing for the CNN lessons: scaling, resize / crop / shift / rotate, tf.data pipelines.
 
-Notebook 05 writes each step out by hand first (and shows why a popular textbook snippet gets resize,
-crop and shift wrong); notebook 06 and later lessons reuse them from here. Everything works on NumPy
+Notebook 06 writes each step out by hand first (and shows why a popular textbook snippet gets resize,
+crop and shift wrong); notebook 07 and later lessons reuse them from here. Everything works on NumPy
 arrays; only :func:`make_dataset` needs TensorFlow, and it imports it inside the function so that
 ``import medtutor.preprocess`` stays light.
 """

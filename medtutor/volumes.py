@@ -1,6 +1,6 @@
 """3D volumes (CT, MRI): orthogonal slices for viewing, 3D augmentation and 2.5D inputs.
 
-Notebook 09 writes each of these out first; later lessons reuse them from here. Volumes are numpy
+Notebook 11 writes each of these out first; later lessons reuse them from here. Volumes are numpy
 arrays indexed ``(z, y, x)``: ``volume[k]`` is an axial slice, ``volume[:, j]`` a coronal slice and
 ``volume[:, :, i]`` a sagittal slice (the MedMNIST 3D convention). A batch is ``(N, z, y, x)``.
 No TensorFlow here: importing this module stays light.

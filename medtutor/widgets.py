@@ -69,7 +69,7 @@ def window_level_widget(hu, center: float = 40.0, width: float = 400.0, presets=
     return widgets.VBox([preset, c_slider, w_slider, out])
 
 
-# --- kernel playground (notebook 03; engineer B) ---
+# --- kernel playground (notebook 04; engineer B) ---
 
 PLAYGROUND_KERNELS: dict[str, tuple[tuple[float, ...], ...]] = {
     "identity": ((0, 0, 0), (0, 1, 0), (0, 0, 0)),
@@ -80,14 +80,14 @@ PLAYGROUND_KERNELS: dict[str, tuple[tuple[float, ...], ...]] = {
     "edge: Sobel y": ((1, 2, 1), (0, 0, 0), (-1, -2, -1)),
     "edge: Laplacian": ((0, 1, 0), (1, -4, 1), (0, 1, 0)),
 }
-"""Classic hand-designed 3 x 3 kernels of the notebook 03 playground (used as true convolutions)."""
+"""Classic hand-designed 3 x 3 kernels of the notebook 04 playground (used as true convolutions)."""
 
 
 def kernel_playground_view(image, kernel="sharpen"):
     """Callback of the kernel playground: ``image`` convolved with ``kernel``, same size, float32.
 
     ``kernel`` is a name from :data:`PLAYGROUND_KERNELS` or any 2-D array of odd size. It is a true
-    convolution (kernel flipped, as taught in notebook 03) with mirrored borders, so the output has the
+    convolution (kernel flipped, as taught in notebook 04) with mirrored borders, so the output has the
     image's size and no dark frame. Pure function (no widgets, no plotting) so that the tests can check it.
     """
     import numpy as np
@@ -165,7 +165,7 @@ def kernel_playground_widget(images, kernel="sharpen"):
     return widgets.VBox([menu, index, out])
 
 
-# --- volume viewer (notebook 09; engineer E) ---
+# --- volume viewer (notebook 11; engineer E) ---
 
 
 def volume_slices_view(volume, z: int, y: int, x: int) -> tuple:
@@ -216,7 +216,7 @@ def volume_slices_widget(volume, title: str = ""):
     return widgets.VBox([*sliders, out])
 
 
-# --- threshold explorer (notebook 07; engineer D) ---
+# --- threshold explorer (notebook 08; engineer D) ---
 
 
 def threshold_view(y_true, y_prob, threshold: float) -> tuple:
@@ -261,7 +261,7 @@ WIDE_SLIDER = {"layout": {"width": "560px"}, "style": {"description_width": "90p
 def threshold_figure(y_true, y_prob, threshold: float, class_names=("negative", "positive")):
     """Draw the threshold explorer's figure: score histograms per class, and the ROC with this operating point.
 
-    Used by :func:`threshold_widget` and, for a static copy that reads on GitHub, directly in notebook 07.
+    Used by :func:`threshold_widget` and, for a static copy that reads on GitHub, directly in notebook 08.
     Returns the matplotlib figure.
     """
     import matplotlib.pyplot as plt
@@ -324,7 +324,7 @@ def threshold_widget(y_true, y_prob, threshold: float = 0.5, class_names=("negat
     return widgets.VBox([slider, out])
 
 
-# --- diagnosis assistant (notebook 14; engineer G) ---
+# --- diagnosis assistant (notebook 16; engineer G) ---
 
 
 def diagnosis_assistant_view(
@@ -387,7 +387,7 @@ def diagnosis_assistant_figure(view: dict, y_true, y_prob):
 
     Top: the suggestion (large, coloured) and its explanation; below: input, Grad-CAM, probability with its
     MC-dropout interval, ROC point. Used by :func:`diagnosis_assistant_widget` and, as a static copy, in
-    notebook 14. Returns the figure.
+    notebook 16. Returns the figure.
     """
     import textwrap
 
@@ -669,7 +669,7 @@ def triage_widget(y_true, y_prob, k: int = 50):
     return widgets.VBox([slider, out])
 
 
-# --- reader study (notebook 07; branch evalapp) ---
+# --- reader study (notebook 08; branch evalapp) ---
 
 
 def reader_study_cases(y_true, n: int = 20, seed: int = 0) -> list:

@@ -333,7 +333,7 @@ def test_student_out_under_a_file(tmp_path, capsys):
 # --------------------------------------------------------------------------- exercises
 def test_sys_exit_in_an_answer_does_not_escape_check(capsys, monkeypatch):
     monkeypatch.delenv("MEDTUTOR_STRICT_EXERCISES", raising=False)
-    assert not exercises.check("03.4", lambda layers: sys.exit("bye"))
+    assert not exercises.check("04.4", lambda layers: sys.exit("bye"))
     assert "sys.exit()" in capsys.readouterr().out
 
 
@@ -342,7 +342,7 @@ def test_shadowed_namespace_package_is_named(monkeypatch):
     fake.__path__ = ["/home/me/medtutor"]  # a namespace package: no __file__
     monkeypatch.setitem(sys.modules, "medtutor", fake)
     with pytest.raises(ImportError, match="namespace package.*clone"):
-        exercises.evaluate("07.1", lambda tn, fp: tn / (tn + fp))
+        exercises.evaluate("08.1", lambda tn, fp: tn / (tn + fp))
 
 
 def test_05_3_seed_ignoring_split_is_refused():
@@ -356,9 +356,9 @@ def test_05_3_seed_ignoring_split_is_refused():
         patients = np.unique(ids)
         return np.isin(ids, rng.choice(patients, round(f * len(patients)), replace=False))
 
-    assert exercises.evaluate("05.3", fixed_seed)[0] == "wrong"
-    assert "seed" in exercises.evaluate("05.3", fixed_seed)[1]
-    assert exercises.evaluate("05.3", seeded) == ("correct", None)
+    assert exercises.evaluate("06.3", fixed_seed)[0] == "wrong"
+    assert "seed" in exercises.evaluate("06.3", fixed_seed)[1]
+    assert exercises.evaluate("06.3", seeded) == ("correct", None)
 
 
 def test_13_1_two_group_answer_is_refused():
@@ -366,14 +366,14 @@ def test_13_1_two_group_answer_is_refused():
         a, b = np.unique(g)[:2]
         return abs(np.mean(p[(g == a) & (y == 1)]) - np.mean(p[(g == b) & (y == 1)]))
 
-    assert exercises.evaluate("13.1", first_two_groups)[0] == "wrong"
+    assert exercises.evaluate("15.1", first_two_groups)[0] == "wrong"
 
 
 def test_03_4_right_value_as_float_is_accepted():
-    from medtutor.exercises import nb03
+    from medtutor.exercises import nb04
 
-    assert exercises.evaluate("03.4", lambda layers: float(nb03._ref_receptive_field(layers))) == ("correct", None)
-    assert exercises.evaluate("03.4", lambda layers: True)[0] == "wrong"
+    assert exercises.evaluate("04.4", lambda layers: float(nb04._ref_receptive_field(layers))) == ("correct", None)
+    assert exercises.evaluate("04.4", lambda layers: True)[0] == "wrong"
 
 
 # --------------------------------------------------------------------------- user images (app.load_image)

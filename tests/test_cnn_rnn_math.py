@@ -1,4 +1,4 @@
-"""Notebook 03's kernel playground callback: a true 'same' convolution with clear errors on bad input."""
+"""Notebook 04's kernel playground callback: a true 'same' convolution with clear errors on bad input."""
 
 from __future__ import annotations
 

@@ -95,14 +95,14 @@ def test_sync_needs_the_markers(tmp_path):
 
 def test_colab_cell_is_inserted_once_after_the_title(tmp_path):
     path = tmp_path / "07_x.ipynb"
-    path.write_text((ROOT / "notebooks" / "03_cnn_math.ipynb").read_text())
+    path.write_text((ROOT / "notebooks" / "04_cnn_math.ipynb").read_text())
     n_before = len(json.loads(path.read_text())["cells"])
     assert course.colab_cell(path) is True  # check only: missing
     assert len(json.loads(path.read_text())["cells"]) == n_before  # ... and nothing written
     assert course.colab_cell(path, write=True) is True
     assert course.colab_cell(path, write=True) is False  # idempotent
     cells = json.loads(path.read_text())["cells"]
-    assert len(cells) == n_before + 1 and cells[0]["source"][0].startswith("# 03 · ")
+    assert len(cells) == n_before + 1 and cells[0]["source"][0].startswith("# 04 · ")
     assert "".join(cells[1]["source"]) == course.COLAB_CELL
     compile(course.COLAB_CELL, "colab", "exec")  # plain Python: runs (and does nothing) outside Colab
     cells[1]["source"] = ["# Google Colab only: an old version\n"]

@@ -1,4 +1,4 @@
-"""Reference solutions of exercises 07.2-07.5 and 14.3 pass their checks (test_exercises refuses the wrong ones)."""
+"""Reference solutions of exercises 08.2-07.5 and 14.3 pass their checks (test_exercises refuses the wrong ones)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from medtutor import exercises, metrics
-from medtutor.exercises.nb07 import _paired_ci
+from medtutor.exercises.nb08 import _paired_ci
 
 
 def _prevalence_for_ppv(sens, spec, target_ppv):
@@ -29,11 +29,11 @@ def _width_ratio():
 @pytest.mark.parametrize(
     "ex_id, answer",
     [
-        ("07.2", _prevalence_for_ppv),
-        ("07.3", _cost_threshold),
-        ("07.4", _paired_ci),  # the checker's own paired bootstrap (the notebook's solution runs under nbval)
-        ("07.5", _width_ratio()),
-        ("14.3", lambda in_val_scores, ood_scores, accept=0.95: float(np.quantile(in_val_scores, accept))),
+        ("08.2", _prevalence_for_ppv),
+        ("08.3", _cost_threshold),
+        ("08.4", _paired_ci),  # the checker's own paired bootstrap (the notebook's solution runs under nbval)
+        ("08.5", _width_ratio()),
+        ("16.3", lambda in_val_scores, ood_scores, accept=0.95: float(np.quantile(in_val_scores, accept))),
     ],
 )
 def test_reference_solutions_pass(ex_id, answer, capsys):
@@ -42,9 +42,9 @@ def test_reference_solutions_pass(ex_id, answer, capsys):
 
 def test_feedback_never_contains_the_expected_value(capsys, monkeypatch):
     monkeypatch.delenv("MEDTUTOR_STRICT_EXERCISES", raising=False)
-    assert not exercises.check("07.5", 0.3)
+    assert not exercises.check("08.5", 0.3)
     out = capsys.readouterr().out
     assert f"{_width_ratio():.2f}" not in out and f"{_width_ratio():.3f}" not in out
-    assert not exercises.check("14.3", lambda s_in, s_out, accept=0.95: float(np.max(s_in)))
+    assert not exercises.check("16.3", lambda s_in, s_out, accept=0.95: float(np.max(s_in)))
     out = capsys.readouterr().out
     assert "quantile" not in out  # the hint must not name the answer's function

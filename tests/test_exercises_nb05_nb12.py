@@ -1,4 +1,4 @@
-"""Notebooks 05 and 12: reference answers pass their checks, known mistakes are refused with targeted feedback."""
+"""Notebooks 06 and 14: reference answers pass their checks, known mistakes are refused with targeted feedback."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from medtutor import exercises
-from medtutor.exercises import nb05, nb12
+from medtutor.exercises import nb06, nb14
 
 
 @pytest.fixture(autouse=True)
@@ -21,17 +21,17 @@ def _feedback(ex_id: str, answer, capsys) -> str:
 
 
 def test_05_1_bug_hunt(capsys):
-    assert exercises.check("05.1", {"B", "E", "F"})
-    assert exercises.check("05.1", ["b", "e", "f"])  # letters in any case, any container
-    assert "anatomy" in _feedback("05.1", {"B", "E"}, capsys)
-    assert "computes" in _feedback("05.1", {"E", "F"}, capsys)
-    assert "correct as written" in _feedback("05.1", {"A", "B", "E", "F"}, capsys)
-    assert "labelled" in _feedback("05.1", {"B", "E", "G"}, capsys)
+    assert exercises.check("06.1", {"B", "E", "F"})
+    assert exercises.check("06.1", ["b", "e", "f"])  # letters in any case, any container
+    assert "anatomy" in _feedback("06.1", {"B", "E"}, capsys)
+    assert "computes" in _feedback("06.1", {"E", "F"}, capsys)
+    assert "correct as written" in _feedback("06.1", {"A", "B", "E", "F"}, capsys)
+    assert "labelled" in _feedback("06.1", {"B", "E", "G"}, capsys)
 
 
 def test_05_1_feedback_never_names_a_line(capsys):
     for answer in [set(), {"B"}, {"A", "C", "D"}, {"B", "E", "F", "D"}]:
-        out = _feedback("05.1", answer, capsys)
+        out = _feedback("06.1", answer, capsys)
         assert not any(f'"{letter}"' in out or f" {letter}:" in out for letter in "ABCDEF")
 
 
@@ -47,15 +47,15 @@ def _grey_levels_by_floor() -> dict[str, int]:
 
 
 def test_05_2_grey_levels(capsys):
-    expected = nb05._grey_levels_05_2()
+    expected = nb06._grey_levels_05_2()
     assert expected["mediastinum"] > 3 * expected["min-max"]  # the window spends far more levels on soft tissue
-    assert exercises.check("05.2", expected)
-    assert exercises.check("05.2", _grey_levels_by_floor())
+    assert exercises.check("06.2", expected)
+    assert exercises.check("06.2", _grey_levels_by_floor())
     swapped = {"min-max": expected["mediastinum"], "mediastinum": expected["min-max"]}
-    assert "swapped" in _feedback("05.2", swapped, capsys)
-    assert "distinct" in _feedback("05.2", {"min-max": 5000, "mediastinum": 5000}, capsys)
+    assert "swapped" in _feedback("06.2", swapped, capsys)
+    assert "distinct" in _feedback("06.2", {"min-max": 5000, "mediastinum": 5000}, capsys)
     off = {"min-max": expected["min-max"], "mediastinum": expected["mediastinum"] + 5}
-    assert "mediastinum" in _feedback("05.2", off, capsys)
+    assert "mediastinum" in _feedback("06.2", off, capsys)
 
 
 def _fixed_pipeline(ds, augment, batch_size, seed):
@@ -63,12 +63,12 @@ def _fixed_pipeline(ds, augment, batch_size, seed):
 
 
 def test_05_4_fixed_pipeline_passes_and_each_mistake_is_named(capsys):
-    assert exercises.check("05.4", _fixed_pipeline)
-    buggy, no_cache, no_augment = exercises.EXERCISES["05.4"].wrong[:3]
-    assert "only once" in _feedback("05.4", buggy, capsys)
-    assert "not cached" in _feedback("05.4", no_cache, capsys)
-    assert "unchanged" in _feedback("05.4", no_augment, capsys)
-    assert "tf.data.Dataset" in _feedback("05.4", lambda ds, aug, b, seed: [1, 2], capsys)
+    assert exercises.check("06.4", _fixed_pipeline)
+    buggy, no_cache, no_augment = exercises.EXERCISES["06.4"].wrong[:3]
+    assert "only once" in _feedback("06.4", buggy, capsys)
+    assert "not cached" in _feedback("06.4", no_cache, capsys)
+    assert "unchanged" in _feedback("06.4", no_augment, capsys)
+    assert "tf.data.Dataset" in _feedback("06.4", lambda ds, aug, b, seed: [1, 2], capsys)
 
 
 def _occlude_with_noise(signal, starts, window, noise_std, seed):
@@ -81,10 +81,10 @@ def _occlude_with_noise(signal, starts, window, noise_std, seed):
 
 
 def test_12_2_bug_hunt(capsys):
-    assert exercises.check("12.2", {"A", "D", "F"})
-    assert "same positive number" in _feedback("12.2", {"A", "C", "D", "F"}, capsys)
-    assert "missing" in _feedback("12.2", {"D", "F"}, capsys)
-    assert "correct as written" in _feedback("12.2", {"A", "B", "D", "F"}, capsys)
+    assert exercises.check("14.2", {"A", "D", "F"})
+    assert "same positive number" in _feedback("14.2", {"A", "C", "D", "F"}, capsys)
+    assert "missing" in _feedback("14.2", {"D", "F"}, capsys)
+    assert "correct as written" in _feedback("14.2", {"A", "B", "D", "F"}, capsys)
 
 
 def test_12_2_line_c_is_harmless_and_line_a_vanishes():
@@ -99,16 +99,16 @@ def test_12_2_line_c_is_harmless_and_line_a_vanishes():
 
 
 def test_12_3_noise_occlusion(capsys):
-    assert exercises.check("12.3", _occlude_with_noise)
-    zeros, added, unseeded, one_too_long, wrong_std = exercises.EXERCISES["12.3"].wrong
-    assert "zeros" in _feedback("12.3", zeros, capsys)
-    assert "REPLACE" in _feedback("12.3", added, capsys)
-    assert "same seed" in _feedback("12.3", unseeded, capsys)
-    assert "outside its window" in _feedback("12.3", one_too_long, capsys)
-    assert "standard deviation" in _feedback("12.3", wrong_std, capsys)
+    assert exercises.check("14.3", _occlude_with_noise)
+    zeros, added, unseeded, one_too_long, wrong_std = exercises.EXERCISES["14.3"].wrong
+    assert "zeros" in _feedback("14.3", zeros, capsys)
+    assert "REPLACE" in _feedback("14.3", added, capsys)
+    assert "same seed" in _feedback("14.3", unseeded, capsys)
+    assert "outside its window" in _feedback("14.3", one_too_long, capsys)
+    assert "standard deviation" in _feedback("14.3", wrong_std, capsys)
 
 
 def test_12_3_cases_vary_lengths_windows_and_seeds():
-    cases = nb12._cases_12_3()
+    cases = nb14._cases_12_3()
     assert len({len(c[0]) for c in cases}) == len(cases) and len({c[4] for c in cases}) == len(cases)
     assert any(c[1][-1] + c[2] > len(c[0]) - 1 for c in cases)  # a window that reaches the end of the signal

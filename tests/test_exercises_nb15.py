@@ -1,4 +1,4 @@
-"""Notebook 15's checks: reference answers pass, the forum bug and half-fixes are refused with targeted feedback."""
+"""Notebook 03's checks: reference answers pass, the forum bug and half-fixes are refused with targeted feedback."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from medtutor import exercises
-from medtutor.exercises import nb15
+from medtutor.exercises import nb03
 
 
 @pytest.fixture(autouse=True)
@@ -24,10 +24,10 @@ def _keras_free_bn_moving_mean(calls: int, momentum: float = 0.99, batch_mean: f
 
 def test_15_1_reference_passes_and_wrong_predictions_get_feedback(capsys):
     right = {"after_1": _keras_free_bn_moving_mean(1), "after_100": _keras_free_bn_moving_mean(100)}
-    assert exercises.check("15.1", lambda: right)
-    assert not exercises.check("15.1", lambda: {"after_1": 0.1, "after_100": 6.0})
+    assert exercises.check("03.1", lambda: right)
+    assert not exercises.check("03.1", lambda: {"after_1": 0.1, "after_100": 6.0})
     assert "after 100" in capsys.readouterr().out
-    assert not exercises.check("15.1", lambda: [0.1, 6.34])
+    assert not exercises.check("03.1", lambda: [0.1, 6.34])
     assert "dict" in capsys.readouterr().out
 
 
@@ -54,55 +54,55 @@ def _finite_difference_grads(X, y, W1, b1, W2, b2, eps=1e-6):
 
 
 def test_15_2_reference_gradients_match_finite_differences():
-    for case in nb15._cases_15_2():
-        for analytic, numeric in zip(nb15._reference_grads(*case), _finite_difference_grads(*case)):
+    for case in nb03._cases_15_2():
+        for analytic, numeric in zip(nb03._reference_grads(*case), _finite_difference_grads(*case)):
             assert np.allclose(analytic, numeric, atol=1e-7)
 
 
 def test_15_2_reference_passes_and_the_forum_bug_is_located(capsys):
-    assert exercises.check("15.2", nb15._reference_grads)
-    assert not exercises.check("15.2", nb15._forum_grads)
+    assert exercises.check("03.2", nb03._reference_grads)
+    assert not exercises.check("03.2", nb03._forum_grads)
     out = capsys.readouterr().out
     assert "dW1" in out  # the first wrong gradient is named, the fix is not given
-    assert not exercises.check("15.2", lambda *a: nb15._forum_grads(*a, mean_fix=True))
+    assert not exercises.check("03.2", lambda *a: nb03._forum_grads(*a, mean_fix=True))
     assert "dW1" in capsys.readouterr().out  # the ReLU mask is still missing
-    assert not exercises.check("15.2", lambda *a: nb15._forum_grads(*a, relu_fix=True))
+    assert not exercises.check("03.2", lambda *a: nb03._forum_grads(*a, relu_fix=True))
     assert "dW2" in capsys.readouterr().out  # the 1/n of the output layer is still missing
-    assert not exercises.check("15.2", lambda *a: nb15._reference_grads(*a)[:3])
+    assert not exercises.check("03.2", lambda *a: nb03._reference_grads(*a)[:3])
     assert "tuple" in capsys.readouterr().out
 
 
 def test_15_2_every_case_has_inactive_relu_units():
-    for X, _, W1, b1, _, _ in nb15._cases_15_2():
+    for X, _, W1, b1, _, _ in nb03._cases_15_2():
         assert np.any(X @ W1 + b1 <= 0)  # otherwise a missing ReLU mask would go unnoticed
 
 
 def test_15_3_reference_counts_and_feedback(capsys):
-    gd, momentum = nb15._steps_to_tolerance(0.0), nb15._steps_to_tolerance(0.9)
+    gd, momentum = nb03._steps_to_tolerance(0.0), nb03._steps_to_tolerance(0.9)
     assert momentum < gd  # the lesson's claim: momentum crosses the valley faster
-    assert exercises.check("15.3", lambda: {"gd": gd, "momentum": momentum})
-    assert not exercises.check("15.3", lambda: {"gd": float(gd), "momentum": momentum})
+    assert exercises.check("03.3", lambda: {"gd": gd, "momentum": momentum})
+    assert not exercises.check("03.3", lambda: {"gd": float(gd), "momentum": momentum})
     assert "int" in capsys.readouterr().out
-    assert not exercises.check("15.3", lambda: {"gd": momentum, "momentum": gd})
+    assert not exercises.check("03.3", lambda: {"gd": momentum, "momentum": gd})
     assert "looks like the count" in capsys.readouterr().out
-    assert not exercises.check("15.3", lambda: (gd, momentum))
+    assert not exercises.check("03.3", lambda: (gd, momentum))
 
 
 def test_15_3_reference_stops_at_the_first_step_below_tolerance():
-    theta, v, curvature = np.array(nb15._START), np.zeros(2), np.array([1.0, nb15._KAPPA])
+    theta, v, curvature = np.array(nb03._START), np.zeros(2), np.array([1.0, nb03._KAPPA])
     values = []
-    for _ in range(nb15._steps_to_tolerance(0.9) + 1):
+    for _ in range(nb03._steps_to_tolerance(0.9) + 1):
         values.append(0.5 * float(np.sum(curvature * theta**2)))
-        v = 0.9 * v - nb15._LR * curvature * theta
+        v = 0.9 * v - nb03._LR * curvature * theta
         theta = theta + v
     assert values[-1] < 1e-6 and all(f >= 1e-6 for f in values[:-1])
 
 
 def test_15_4_letter_answers(capsys):
-    assert exercises.check("15.4", lambda: "c")
-    assert exercises.check("15.4", lambda: " C ")
+    assert exercises.check("03.4", lambda: "c")
+    assert exercises.check("03.4", lambda: " C ")
     for letter in ("a", "b", "d"):
-        assert not exercises.check("15.4", lambda letter=letter: letter)
+        assert not exercises.check("03.4", lambda letter=letter: letter)
         assert "Hint:" in capsys.readouterr().out
-    assert not exercises.check("15.4", lambda: "e")
+    assert not exercises.check("03.4", lambda: "e")
     assert "one letter" in capsys.readouterr().out

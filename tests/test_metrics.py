@@ -218,7 +218,7 @@ def test_fit_temperature_warns_on_probabilities():
         M.fit_temperature(p, y)
 
 
-# --------------------------------------------------------------------------- threshold widget callback (notebook 07)
+# --------------------------------------------------------------------------- threshold widget callback (notebook 08)
 def test_threshold_view_counts_and_caption():
     from medtutor.widgets import threshold_view
 

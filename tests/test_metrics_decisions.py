@@ -1,4 +1,4 @@
-"""Tests for the decision metrics of notebook 07: Wilson, likelihood ratios, DeLong, net benefit, kappa.
+"""Tests for the decision metrics of notebook 08: Wilson, likelihood ratios, DeLong, net benefit, kappa.
 
 DeLong's fast midrank implementation is checked against an independent O(n^2) reference written here from
 the placement-value definition (DeLong, DeLong & Clarke-Pearson 1988), and its AUCs against scikit-learn.

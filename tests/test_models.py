@@ -48,7 +48,7 @@ def test_batch_norm_follows_each_convolution_and_can_be_switched_off():
     names = [layer.name for layer in model.layers]
     for conv, bn in [("conv1", "bn1"), ("conv2", "bn2"), ("last_conv", "bn3")]:
         assert names.index(bn) == names.index(conv) + 1  # BN reads the ReLU output: Grad-CAM's maps stay >= 0
-    plain = M.pneumonia_cnn()  # the default: notebook 12's shortcut experiment relies on it
+    plain = M.pneumonia_cnn()  # the default: notebook 14's shortcut experiment relies on it
     assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in plain.layers)
     # each BN layer adds 4 numbers per channel (2 trained, 2 running statistics)
     assert model.count_params() - plain.count_params() == 4 * (32 + 64 + 128)

@@ -1,4 +1,4 @@
-"""Notebook 16's helpers: the ImageNet weights are verified like a data set (no network), and its checks."""
+"""Notebook 10's helpers: the ImageNet weights are verified like a data set (no network), and its checks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from medtutor import data, exercises, models
-from medtutor.exercises import nb16
+from medtutor.exercises import nb10
 
 WEIGHTS_FILE = "weights_mobilenet_v3_small_224_1.0_float_no_top_v2.h5"
 
@@ -64,10 +64,10 @@ def test_backbone_refuses_too_small_inputs():
 
 
 def test_16_1_head_layers_pass_and_wrong_sets_get_feedback(capsys):
-    assert exercises.check("16.1", lambda: {"dense", "prob"})
-    assert not exercises.check("16.1", lambda: {"dense", "prob", "conv1"})
+    assert exercises.check("10.1", lambda: {"dense", "prob"})
+    assert not exercises.check("10.1", lambda: {"dense", "prob", "conv1"})
     assert "frozen" in capsys.readouterr().out
-    assert not exercises.check("16.1", lambda: ["dense", 3])
+    assert not exercises.check("10.1", lambda: ["dense", 3])
     assert "set of layer names" in capsys.readouterr().out
 
 
@@ -76,10 +76,10 @@ def test_16_2_freeze_by_name_passes_and_the_batch_norm_slip_is_named(capsys):
         for layer in model.layers:
             layer.trainable = layer.name in ("dense", "prob")
 
-    assert exercises.check("16.2", by_name)
-    assert not exercises.check("16.2", nb16._freeze_convolutions_only)
+    assert exercises.check("10.2", by_name)
+    assert not exercises.check("10.2", nb10._freeze_convolutions_only)
     assert "batch-normalisation" in capsys.readouterr().out
-    assert not exercises.check("16.2", nb16._buggy_freeze)
+    assert not exercises.check("10.2", nb10._buggy_freeze)
     assert "base layer" in capsys.readouterr().out
 
 
@@ -87,6 +87,6 @@ def test_16_3_reads_the_interval_not_the_point_estimate(capsys):
     def read(gain, low, high):
         return "transfer better" if low > 0 else "scratch better" if high < 0 else "no evidence"
 
-    assert exercises.check("16.3", read)
-    assert not exercises.check("16.3", lambda g, lo, hi: "better")
+    assert exercises.check("10.3", read)
+    assert not exercises.check("10.3", lambda g, lo, hi: "better")
     assert "return one of" in capsys.readouterr().out

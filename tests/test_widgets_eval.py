@@ -1,4 +1,4 @@
-"""Tests for the evaluation widgets' callbacks (notebooks 07 and 14): threshold caption, reader study, case filter."""
+"""Tests for the evaluation widgets' callbacks (notebooks 08 and 16): threshold caption, reader study, case filter."""
 
 from __future__ import annotations
 

@@ -2,9 +2,9 @@
 
 In a notebook::
 
-    medtutor.exercises.check("07.1", specificity)
+    medtutor.exercises.check("08.1", specificity)
 
-prints ``✅ Exercise 07.1 (Specificity by hand): correct.`` or ``❌ ... not yet. <what is wrong> Hint: ...``.
+prints ``✅ Exercise 08.1 (Specificity by hand): correct.`` or ``❌ ... not yet. <what is wrong> Hint: ...``.
 Solutions in the notebooks sit between nbgrader's ``### BEGIN SOLUTION`` / ``### END SOLUTION`` markers;
 ``medtutor student`` (see :func:`make_student_notebook`) replaces them for the student build.
 
@@ -44,7 +44,7 @@ EXERCISES: dict[str, Exercise] = {}
 def exercise(ex_id: str, title: str, hint: str, wrong: list[Any] | None = None):
     """Decorator registering ``checker(answer) -> None | message`` as exercise ``ex_id`` ("NN.k")."""
     if not re.fullmatch(r"\d\d\.\d+", ex_id):
-        raise ValueError(f"exercise ids look like '07.1', got {ex_id!r}.")
+        raise ValueError(f"exercise ids look like '08.1', got {ex_id!r}.")
 
     def register(checker: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
         if ex_id in EXERCISES:

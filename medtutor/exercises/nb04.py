@@ -6,169 +6,162 @@ from typing import Any
 
 import numpy as np
 
-from ._api import call, close, exercise
+from ._api import call, exercise
+
+# The network of exercise 04.1 (the notebook shows the same stack): (kind, kernel/pool size, stride, padding, filters).
+STACK_03_1 = [
+    ("conv", 5, 1, "valid", 6),
+    ("maxpool", 3, 2, "valid", None),
+    ("conv", 3, 2, "same", 12),
+    ("maxpool", 2, 2, "valid", None),
+]
+SOBEL_X = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=float)
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
+def _stack_shape(stack: list[tuple], n: int = 28, pool_stride_is_size: bool = False, same_ignores_stride: bool = False):
+    """Output (height, width, channels) of a square input through ``stack``; the flags reproduce two common slips."""
+    channels = 1
+    for kind, k, s, padding, filters in stack:
+        if kind == "maxpool" and pool_stride_is_size:
+            s = k
+        if padding == "same":
+            n = n if same_ignores_stride else -(-n // s)
+        else:
+            n = (n - k) // s + 1
+        channels = filters or channels
+    return (n, n, channels)
 
 
-def _rnn_case(seed: int, n_in: int, units: int, gates: int = 1) -> tuple[np.ndarray, ...]:
-    rng = np.random.default_rng(seed)
-    return (
-        rng.normal(size=(3, n_in)),
-        rng.normal(size=(3, units)),
-        rng.normal(size=(3, units)),
-        rng.normal(0, 0.5, size=(n_in, gates * units)),
-        rng.normal(0, 0.5, size=(units, gates * units)),
-        rng.normal(0, 0.5, size=gates * units),
-    )
+def _as_int_tuple(answer: Any) -> tuple[int, ...] | None:
+    try:
+        values = tuple(answer)
+    except TypeError:
+        return None
+    if not all(isinstance(v, (int, np.integer)) or (isinstance(v, float) and v.is_integer()) for v in values):
+        return None
+    return tuple(int(v) for v in values)
 
 
 @exercise(
     "04.1",
-    "One step of a simple RNN",
-    hint="Keras' SimpleRNN: tanh of (input times kernel) + (previous state times recurrent kernel) + bias.",
+    "Predict the output shape, then verify",
+    hint="Apply floor((n + 2P - k) / S) + 1 layer by layer; a pooling layer has its own stride, and 'same' "
+    "gives ceil(n / S), not n, when S > 1.",
     wrong=[
-        lambda x, h, K, R, b: _sigmoid(x @ K + h @ R + b),  # wrong activation
-        lambda x, h, K, R, b: np.tanh(x @ K + b),  # forgets the memory
-        lambda x, h, K, R, b: np.tanh(x @ K + h @ R.T + b),  # transposed recurrent kernel
+        _stack_shape(STACK_03_1, pool_stride_is_size=True),  # pooling stride taken as the window size
+        _stack_shape(STACK_03_1, same_ignores_stride=True),  # 'same' assumed to keep the size whatever the stride
+        _stack_shape(STACK_03_1)[:2] + (1,),  # channels lost
+        _stack_shape(STACK_03_1)[:2],  # no channel axis
     ],
 )
-def _check_04_1(answer: Any) -> str | None:
-    for seed, n_in, units in [(0, 1, 4), (1, 3, 5)]:
-        x, h, _, K, R, b = _rnn_case(seed, n_in, units)
-        got = np.asarray(call(answer, x.copy(), h.copy(), K.copy(), R.copy(), b.copy()), dtype=float)
-        expected = np.tanh(x @ K + h @ R + b)
-        if got.shape != expected.shape:
-            return f"the new state should have shape (N, units) = {expected.shape}, got {got.shape}."
-        if not close(got, expected, 1e-6):
-            return f"wrong values with {n_in} input(s) and {units} units."
+def _check_03_1(answer: Any) -> str | None:
+    got = _as_int_tuple(answer)
+    expected = _stack_shape(STACK_03_1)
+    if got is None or len(got) != 3:
+        return "give the shape as a tuple of three whole numbers: (height, width, channels)."
+    if got[2] != expected[2]:
+        return "the number of channels is wrong: which layer sets it last?"
+    if got == _stack_shape(STACK_03_1, pool_stride_is_size=True):
+        return "this is the shape if the pooling stride were the window size; look at `strides` again."
+    if got == _stack_shape(STACK_03_1, same_ignores_stride=True):
+        return "'same' padding keeps the size only when the stride is 1."
+    if got != expected:
+        return "the spatial size is wrong: recompute the four layers one at a time."
     return None
-
-
-def _non_normal(seed: int, rho: float, shear: float, units: int = 4) -> np.ndarray:
-    """A matrix whose eigenvalues all have modulus ``rho`` but whose largest singular value is much larger."""
-    rng = np.random.default_rng(seed)
-    q, _ = np.linalg.qr(rng.normal(size=(units, units)))
-    upper = np.triu(rng.normal(0, shear, (units, units)), 1) + rho * np.eye(units)
-    return q @ upper @ q.T
-
-
-def _gradient_cases() -> list[tuple[np.ndarray, bool]]:
-    cases = []
-    for seed in range(3):
-        cases.append((_non_normal(seed, 0.8, 2.0), True))  # spectral radius 0.8 < 1, largest singular value > 1
-        cases.append((_non_normal(10 + seed, 0.5, 0.0), False))  # symmetric-like: both 0.5
-        sym = np.random.default_rng(20 + seed).normal(size=(5, 5))
-        sym = (sym + sym.T) / 2
-        cases.append((1.2 * sym / np.max(np.abs(np.linalg.eigvalsh(sym))), True))  # both 1.2
-    cases.append((np.diag([0.99, 0.3, 0.1]), False))
-    return cases
 
 
 @exercise(
     "04.2",
-    "Which recurrent matrices can make gradients explode?",
-    hint="Each backward step multiplies by diag(tanh') R^T, and tanh' <= 1. Which property of R bounds how much a "
-    "matrix can stretch ANY vector in one step? Eigenvalues only describe a few special directions.",
-    wrong=[
-        lambda R: bool(np.max(np.abs(np.linalg.eigvals(R))) > 1),  # spectral radius
-        lambda R: bool(np.abs(np.asarray(R)).max() > 1),  # largest entry
-        lambda R: bool(np.linalg.norm(R) > 1),  # Frobenius norm: too pessimistic
-    ],
+    "Dilation: predict and measure the receptive field",
+    hint="A k x k kernel with dilation d spans d(k-1)+1 pixels; measure with the gradient probe of section 9.",
+    wrong=[(10, 10), (9, 9), (18, 18), 14],
 )
-def _check_04_2(answer: Any) -> str | None:
-    for R, expected in _gradient_cases():
-        got = call(answer, R.copy())
-        if not isinstance(got, (bool, np.bool_)):
-            return "return True or False."
-        if bool(got) != expected:
-            rho = np.max(np.abs(np.linalg.eigvals(R)))
-            return (
-                f"wrong verdict for a {R.shape[0]}x{R.shape[0]} matrix with spectral radius {rho:.2f}: "
-                "is the spectral radius the quantity that bounds the growth of every vector?"
-            )
+def _check_03_2(answer: Any) -> str | None:
+    got = _as_int_tuple(answer) if not isinstance(answer, (int, np.integer)) else None
+    effective = 2 * (5 - 1) + 1  # conv1: 5x5 kernel, dilation 2
+    rf, jump = 1, 1
+    for k, s in [(effective, 1), (2, 2), (3, 1)]:
+        rf, jump = rf + (k - 1) * jump, jump * s
+    if got is None or len(got) != 2:
+        return "give the measured span as a tuple (rows, columns) of whole numbers."
+    if got == (10, 10):
+        return "that is the receptive field without dilation: did you add dilation_rate=2 to the first layer?"
+    if got != (rf, rf):
+        return (
+            "the span does not match the probe with a dilated first layer: count the rows and columns with "
+            "non-zero gradient."
+        )
     return None
 
 
-def _best_cost_threshold(y: np.ndarray, p: np.ndarray, cost_fn: float, cost_fp: float) -> float:
-    """Reference: the candidate threshold (a probability in p, or 1.0 + tiny for 'flag nothing') of lowest cost."""
-    cands = np.unique(np.concatenate([p, [1.0 + 1e-9]]))
-    costs = [cost_fn * np.sum((p < t) & (y == 1)) + cost_fp * np.sum((p >= t) & (y == 0)) for t in cands]
-    return float(cands[int(np.argmin(costs))])
+def _sign_on_step(kernel: np.ndarray, flip: bool) -> str:
+    """Sign of the response to a dark-to-bright (left-to-right) vertical edge."""
+    x = np.zeros((5, 6))
+    x[:, 3:] = 1.0
+    w = kernel[::-1, ::-1] if flip else kernel
+    from numpy.lib.stride_tricks import sliding_window_view
 
-
-def _cost_of(y: np.ndarray, p: np.ndarray, t: float, cost_fn: float, cost_fp: float) -> float:
-    return float(cost_fn * np.sum((p < t) & (y == 1)) + cost_fp * np.sum((p >= t) & (y == 0)))
+    y = np.einsum("ijpq,pq->ij", sliding_window_view(x, w.shape), w)
+    peak = y[np.unravel_index(np.argmax(np.abs(y)), y.shape)]
+    return "positive" if peak > 0 else "negative"
 
 
 @exercise(
     "04.3",
-    "A threshold for stated costs",
-    hint="Write the total cost of a threshold as (cost of a miss) x (missed abnormal beats) + (cost of a false "
-    "alarm) x (normal beats flagged), and try every threshold that changes a decision.",
+    "Which sign does the edge get?",
+    hint="Keras slides the kernel as it is; the true convolution rotates it by 180 degrees first. "
+    "Which column of sobel_x lands on the bright side?",
     wrong=[
-        lambda y, p, cfn, cfp: 0.5,  # the default threshold ignores the costs
-        lambda y, p, cfn, cfp: _best_cost_threshold(np.asarray(y), np.asarray(p), cfp, cfn),  # costs swapped
-        lambda y, p, cfn, cfp: _best_cost_threshold(np.asarray(y), np.asarray(p), 1.0, 1.0),  # plain accuracy
+        {"keras": "positive", "convolution": "positive"},
+        {"keras": "negative", "convolution": "negative"},
+        {"keras": "positive", "convolution": "negative"},
     ],
 )
-def _check_04_3(answer: Any) -> str | None:
-    rng = np.random.default_rng(43)
-    for n, cost_fn, cost_fp in ((200, 5.0, 1.0), (150, 1.0, 4.0), (300, 10.0, 1.0)):
-        y = (rng.random(n) < 0.4).astype(int)
-        p = np.clip(rng.normal(0.35 + 0.3 * y, 0.2), 0, 1)
-        got = float(call(answer, y.copy(), p.copy(), cost_fn, cost_fp))
-        best = _cost_of(y, p, _best_cost_threshold(y, p, cost_fn, cost_fp), cost_fn, cost_fp)
-        mine = _cost_of(y, p, got, cost_fn, cost_fp)
-        if mine > best + 1e-9:
-            return f"with a miss costing {cost_fn:g} and a false alarm {cost_fp:g}, a lower total cost is possible."
+def _check_03_3(answer: Any) -> str | None:
+    if not isinstance(answer, dict) or set(answer) != {"keras", "convolution"}:
+        return 'answer with a dict {"keras": ..., "convolution": ...}, each "positive" or "negative".'
+    values = {k: str(v).strip().lower() for k, v in answer.items()}
+    if not set(values.values()) <= {"positive", "negative"}:
+        return 'each value must be "positive" or "negative".'
+    expected = {"keras": _sign_on_step(SOBEL_X, flip=False), "convolution": _sign_on_step(SOBEL_X, flip=True)}
+    if values["keras"] == values["convolution"]:
+        return "the two operations differ by a 180-degree rotation of this kernel, which changes its sign."
+    if values != expected:
+        return "the signs are swapped: which operation flips the kernel?"
     return None
 
 
-def _forward_ref(x: np.ndarray, K: np.ndarray, R: np.ndarray, b: np.ndarray) -> np.ndarray:
-    h = np.zeros((x.shape[0], R.shape[0]))
-    out = []
-    for t in range(x.shape[1]):
-        h = np.tanh(x[:, t] @ K + h @ R + b)
-        out.append(h)
-    return np.stack(out, axis=1)
-
-
-def _forward_no_memory(x, K, R, b):  # the bug of the exercise: the state is never carried over
-    h0 = np.zeros((x.shape[0], R.shape[0]))
-    return np.stack([np.tanh(x[:, t] @ K + h0 @ R + b) for t in range(x.shape[1])], axis=1)
-
-
-def _forward_last_only(x, K, R, b):  # keeps the memory but returns the last state in every slot
-    hs = _forward_ref(x, K, R, b)
-    return np.repeat(hs[:, -1:], hs.shape[1], axis=1)
+def _ref_receptive_field(layers: list[tuple[int, int]]) -> int:
+    """Reference receptive field of a stack of (kernel, stride) layers."""
+    r, jump = 1, 1
+    for k, s in layers:
+        r += (k - 1) * jump
+        jump *= s
+    return r
 
 
 @exercise(
     "04.4",
-    "Find the bug in an RNN forward pass",
-    hint=(
-        "Compare, line by line, what the loop feeds into step t with the recurrence h_t = tanh(x_t K + h_{t-1} R + b)."
-    ),
+    "Receptive field of a stack of layers",
+    hint="r grows by (k - 1) times the jump of the layer below; the jump multiplies by each stride.",
     wrong=[
-        _forward_no_memory,
-        _forward_last_only,
-        lambda x, K, R, b: _forward_ref(x[:, ::-1], K, R, b),  # reads the sequence backwards
+        lambda layers: 1 + sum(k - 1 for k, s in layers),  # ignores strides
+        lambda layers: int(np.prod([k for k, s in layers])),  # multiplies kernel sizes
+        lambda layers: sum(k for k, s in layers),  # adds kernel sizes
     ],
 )
-def _check_04_4(answer: Any) -> str | None:
-    for seed, (n, steps, n_in, units) in enumerate([(2, 6, 1, 3), (3, 9, 2, 5)]):
-        rng = np.random.default_rng(400 + seed)
-        x = rng.normal(size=(n, steps, n_in))
-        K, R, b = rng.normal(0, 0.7, (n_in, units)), rng.normal(0, 0.7, (units, units)), rng.normal(0, 0.3, units)
-        got = np.asarray(call(answer, x.copy(), K.copy(), R.copy(), b.copy()), dtype=float)
-        expected = _forward_ref(x, K, R, b)
-        if got.shape != expected.shape:
-            return f"return every hidden state, shape (N, T, units) = {expected.shape}; got {got.shape}."
-        if not close(got[:, 0], expected[:, 0], 1e-6):
-            return "the first state is already wrong: check the input term and the bias."
-        if not close(got, expected, 1e-6):
-            return "the first state is right but later ones are not: what carries information from step to step?"
+def _check_03_4(answer: Any) -> str | None:
+    stacks = [
+        [(3, 1)],
+        [(3, 1), (3, 1)],
+        [(5, 1), (2, 2), (3, 1), (2, 2)],
+        [(7, 2), (3, 2), (3, 1), (3, 1)],
+        [(3, 1), (2, 2), (3, 1), (2, 2), (3, 1)],
+    ]
+    for layers in stacks:
+        got = call(answer, [tuple(layer) for layer in layers])
+        if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, float, np.integer, np.floating)):
+            return f"return the receptive field as a number of pixels, got {type(got).__name__}."
+        if got != _ref_receptive_field(layers):  # 7.0 is as right as 7: a float of the right value is accepted
+            return f"wrong receptive field for the layers {layers}."
     return None

@@ -6,193 +6,169 @@ from typing import Any
 
 import numpy as np
 
-from ._api import call, exercise
-from ._bughunt import bug_hunt_feedback, line_letters
+from ._api import call, close, exercise
 
-# Exercise 05.1: the lines of the tutorial pipeline shown in the notebook, and which of them are wrong.
-LINES_05_1 = {"A", "B", "C", "D", "E", "F"}
-BUGS_05_1 = {"B", "E", "F"}
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _rnn_case(seed: int, n_in: int, units: int, gates: int = 1) -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(seed)
+    return (
+        rng.normal(size=(3, n_in)),
+        rng.normal(size=(3, units)),
+        rng.normal(size=(3, units)),
+        rng.normal(0, 0.5, size=(n_in, gates * units)),
+        rng.normal(0, 0.5, size=(units, gates * units)),
+        rng.normal(0, 0.5, size=gates * units),
+    )
 
 
 @exercise(
     "05.1",
-    "Find the bugs in a tutorial pipeline",
-    hint="Check every index against the image size at that line, what each function really computes, and "
-    "whether the result could come from a real patient.",
-    wrong=[set(), {"B"}, {"B", "E"}, {"B", "C", "E", "F"}, {"B", "D", "E", "F"}, {"A", "B", "E", "F"}, "BEF"],
+    "One step of a simple RNN",
+    hint="Keras' SimpleRNN: tanh of (input times kernel) + (previous state times recurrent kernel) + bias.",
+    wrong=[
+        lambda x, h, K, R, b: _sigmoid(x @ K + h @ R + b),  # wrong activation
+        lambda x, h, K, R, b: np.tanh(x @ K + b),  # forgets the memory
+        lambda x, h, K, R, b: np.tanh(x @ K + h @ R.T + b),  # transposed recurrent kernel
+    ],
 )
-def _check_05_1(answer: Any) -> str | None:
-    chosen = line_letters(answer, LINES_05_1)
-    if isinstance(chosen, str):
-        return chosen
-    where = "the anatomy, not the code" if "F" in BUGS_05_1 - chosen else "what a line computes"
-    return bug_hunt_feedback(chosen, BUGS_05_1, f"; look again at {where}", ": check their numbers once more")
+def _check_04_1(answer: Any) -> str | None:
+    for seed, n_in, units in [(0, 1, 4), (1, 3, 5)]:
+        x, h, _, K, R, b = _rnn_case(seed, n_in, units)
+        got = np.asarray(call(answer, x.copy(), h.copy(), K.copy(), R.copy(), b.copy()), dtype=float)
+        expected = np.tanh(x @ K + h @ R + b)
+        if got.shape != expected.shape:
+            return f"the new state should have shape (N, units) = {expected.shape}, got {got.shape}."
+        if not close(got, expected, 1e-6):
+            return f"wrong values with {n_in} input(s) and {units} units."
+    return None
 
 
-def _grey_levels_05_2() -> dict[str, int]:
-    """Distinct 8-bit grey levels (round(255 v)) of CT_small's soft tissue (0 < HU < 100) in two displays."""
-    from medtutor import data, imaging, preprocess
+def _non_normal(seed: int, rho: float, shear: float, units: int = 4) -> np.ndarray:
+    """A matrix whose eigenvalues all have modulus ``rho`` but whose largest singular value is much larger."""
+    rng = np.random.default_rng(seed)
+    q, _ = np.linalg.qr(rng.normal(size=(units, units)))
+    upper = np.triu(rng.normal(0, shear, (units, units)), 1) + rho * np.eye(units)
+    return q @ upper @ q.T
 
-    hu = imaging.to_hu(imaging.read_dicom(data.dicom_path("CT_small.dcm")))
-    soft = (hu > 0) & (hu < 100)
-    c, w = imaging.WINDOW_PRESETS["mediastinum"]
-    views = {"min-max": preprocess.minmax_scale(hu), "mediastinum": imaging.apply_window(hu, c, w)}
-    return {k: int(np.unique(np.round(255 * v[soft])).size) for k, v in views.items()}
+
+def _gradient_cases() -> list[tuple[np.ndarray, bool]]:
+    cases = []
+    for seed in range(3):
+        cases.append((_non_normal(seed, 0.8, 2.0), True))  # spectral radius 0.8 < 1, largest singular value > 1
+        cases.append((_non_normal(10 + seed, 0.5, 0.0), False))  # symmetric-like: both 0.5
+        sym = np.random.default_rng(20 + seed).normal(size=(5, 5))
+        sym = (sym + sym.T) / 2
+        cases.append((1.2 * sym / np.max(np.abs(np.linalg.eigvalsh(sym))), True))  # both 1.2
+    cases.append((np.diag([0.99, 0.3, 0.1]), False))
+    return cases
 
 
 @exercise(
     "05.2",
-    "Predict, then count the grey levels of soft tissue",
-    hint="Keep only the soft-tissue pixels (0 < HU < 100) of each scaled image, turn them into 8-bit levels with "
-    "np.round(255 * v), and count the DIFFERENT levels (np.unique).",
+    "Which recurrent matrices can make gradients explode?",
+    hint="Each backward step multiplies by diag(tanh') R^T, and tanh' <= 1. Which property of R bounds how much a "
+    "matrix can stretch ANY vector in one step? Eigenvalues only describe a few special directions.",
     wrong=[
-        {"min-max": 256, "mediastinum": 256},
-        {"min-max": 73, "mediastinum": 13},
-        {"min-max": 4998, "mediastinum": 4998},
-        {"min-max": 99, "mediastinum": 99},
-        [13, 73],
+        lambda R: bool(np.max(np.abs(np.linalg.eigvals(R))) > 1),  # spectral radius
+        lambda R: bool(np.abs(np.asarray(R)).max() > 1),  # largest entry
+        lambda R: bool(np.linalg.norm(R) > 1),  # Frobenius norm: too pessimistic
     ],
 )
-def _check_05_2(answer: Any) -> str | None:
-    if not isinstance(answer, dict) or set(answer) != {"min-max", "mediastinum"}:
-        return 'answer with a dict with the keys "min-max" and "mediastinum".'
-    try:
-        got = {k: float(v) for k, v in answer.items()}
-    except (TypeError, ValueError):
-        return "each value must be a number of grey levels."
-    expected = _grey_levels_05_2()
-    ok = {k: abs(got[k] - expected[k]) <= 1 for k in expected}  # +-1: rounding vs floor, or DICOM's exact window
-    if all(ok.values()):
-        return None
-    swapped = all(abs(got[k] - expected[o]) <= 1 for k, o in [("min-max", "mediastinum"), ("mediastinum", "min-max")])
-    if swapped:
-        return "the two counts look swapped: which display spends more of its grey range on 0-100 HU?"
-    if max(got.values()) > 256:
-        return "a count above 256 cannot be a number of 8-bit grey levels: count distinct levels, not pixels."
-    wrong = [k for k, good in ok.items() if not good]
-    return f"the count for {' and '.join(wrong)} is off."
-
-
-def _load_counter_05_4(n: int):
-    """A dataset of ``n`` indexed images whose decoding step counts its calls (what a cache should save)."""
-    import tensorflow as tf
-
-    calls: list[int] = []
-    rng = np.random.default_rng(n)
-    images = rng.random((n, 6, 6, 1)).astype(np.float32)
-
-    def decode(i):
-        calls.append(1)
-        return images[int(i)]
-
-    def load(i):
-        img = tf.py_function(decode, [i], tf.float32)
-        img.set_shape((6, 6, 1))
-        return img, i
-
-    return tf.data.Dataset.range(n).map(load), images, calls
-
-
-def _noise_augment_05_4(seed: int):
-    """A random augmentation with its own generator: different noise every time it runs, in every epoch.
-
-    Why a ``tf.random.Generator``: with a global TensorFlow seed (``medtutor.setup``), ``tf.random.uniform``
-    inside a tf.data function restarts its sequence with every epoch, which would hide the bug being checked.
-    """
-    import tensorflow as tf
-
-    gen = tf.random.Generator.from_seed(seed)
-    return lambda xb: xb + gen.uniform(tf.shape(xb), 0.01, 0.02, dtype=xb.dtype)
-
-
-def _epochs_05_4(pipe: Any, n: int, batch_size: int) -> list[dict[int, np.ndarray]] | str:
-    """Two epochs of ``pipe`` as {index: image}, or a message when its batches are malformed."""
-    epochs = []
-    for _ in range(2):
-        seen: dict[int, np.ndarray] = {}
-        for xb, ib in pipe:
-            xb, ib = np.asarray(xb), np.asarray(ib)
-            if xb.ndim != 4 or len(xb) > batch_size:
-                return f"the pipeline must yield batches of at most {batch_size} images (batch_size)."
-            seen.update({int(i): x for i, x in zip(ib, xb)})
-        if sorted(seen) != list(range(n)):
-            return "each epoch must yield every image exactly once."
-        epochs.append(seen)
-    return epochs
-
-
-@exercise(
-    "05.4",
-    "Fix the pipeline whose augmentation never changes",
-    hint="Ask of each step: may its result be reused from the first epoch, or must it run again in every epoch? "
-    "A cache replays everything above it.",
-    wrong=[
-        lambda ds, aug, b, seed: ds.map(lambda x, i: (aug(x), i)).cache().shuffle(64, seed=seed).batch(b),
-        lambda ds, aug, b, seed: ds.shuffle(64, seed=seed).batch(b).map(lambda x, i: (aug(x), i)),
-        lambda ds, aug, b, seed: ds.cache().shuffle(64, seed=seed).batch(b),
-        lambda ds, aug, b, seed: ds.cache().shuffle(64, seed=seed).batch(b).map(lambda x, i: (aug(x), i)).cache(),
-    ],
-)
-def _check_05_4(answer: Any) -> str | None:
-    for n, batch_size, seed in [(10, 4, 0), (7, 3, 5)]:
-        ds, images, calls = _load_counter_05_4(n)
-        pipe = call(answer, ds, _noise_augment_05_4(seed), batch_size, seed)
-        if not hasattr(pipe, "element_spec"):
-            return f"return a tf.data.Dataset, got {type(pipe).__name__}."
-        epochs = _epochs_05_4(pipe, n, batch_size)
-        if isinstance(epochs, str):
-            return epochs
-        if len(calls) > n:
-            return f"{len(calls)} decodings for {n} images in 2 epochs: the decoded images are not cached."
-        if any(np.allclose(epochs[0][i], images[i]) for i in range(n)):
-            return "some images come out unchanged: the augmentation is not applied to every batch."
-        if all(np.allclose(epochs[0][i], epochs[1][i]) for i in range(n)):
-            return "every image is identical in both epochs: the augmentation runs only once."
+def _check_04_2(answer: Any) -> str | None:
+    for R, expected in _gradient_cases():
+        got = call(answer, R.copy())
+        if not isinstance(got, (bool, np.bool_)):
+            return "return True or False."
+        if bool(got) != expected:
+            rho = np.max(np.abs(np.linalg.eigvals(R)))
+            return (
+                f"wrong verdict for a {R.shape[0]}x{R.shape[0]} matrix with spectral radius {rho:.2f}: "
+                "is the spectral radius the quantity that bounds the growth of every vector?"
+            )
     return None
+
+
+def _best_cost_threshold(y: np.ndarray, p: np.ndarray, cost_fn: float, cost_fp: float) -> float:
+    """Reference: the candidate threshold (a probability in p, or 1.0 + tiny for 'flag nothing') of lowest cost."""
+    cands = np.unique(np.concatenate([p, [1.0 + 1e-9]]))
+    costs = [cost_fn * np.sum((p < t) & (y == 1)) + cost_fp * np.sum((p >= t) & (y == 0)) for t in cands]
+    return float(cands[int(np.argmin(costs))])
+
+
+def _cost_of(y: np.ndarray, p: np.ndarray, t: float, cost_fn: float, cost_fp: float) -> float:
+    return float(cost_fn * np.sum((p < t) & (y == 1)) + cost_fp * np.sum((p >= t) & (y == 0)))
 
 
 @exercise(
     "05.3",
-    "A split by patient",
-    hint="Draw a set of test PATIENTS first (np.unique, then a seeded rng.choice), then mark all their images.",
+    "A threshold for stated costs",
+    hint="Write the total cost of a threshold as (cost of a miss) x (missed abnormal beats) + (cost of a false "
+    "alarm) x (normal beats flagged), and try every threshold that changes a decision.",
     wrong=[
-        lambda ids, f, seed: np.random.default_rng(seed).random(len(ids)) < f,
-        lambda ids, f, seed: np.zeros(len(ids), dtype=bool),
-        lambda ids, f, seed: np.isin(ids, np.unique(ids)),
-        # ignores the seed: every "random" split is the same one
-        lambda ids, f, seed: np.isin(
-            ids, np.random.default_rng(0).choice(np.unique(ids), round(f * len(np.unique(ids))), replace=False)
-        ),
-        # ignores the seed the other way: not reproducible
-        lambda ids, f, seed: np.isin(
-            ids, np.random.default_rng().choice(np.unique(ids), round(f * len(np.unique(ids))), replace=False)
-        ),
+        lambda y, p, cfn, cfp: 0.5,  # the default threshold ignores the costs
+        lambda y, p, cfn, cfp: _best_cost_threshold(np.asarray(y), np.asarray(p), cfp, cfn),  # costs swapped
+        lambda y, p, cfn, cfp: _best_cost_threshold(np.asarray(y), np.asarray(p), 1.0, 1.0),  # plain accuracy
     ],
 )
-def _check_05_3(answer: Any) -> str | None:
-    rng = np.random.default_rng(3)
-    ids = rng.integers(0, 40, 400)  # 40 patients, about 10 images each
-    for patient_ids, seed in [(ids, 0), (ids, 1), (np.array([f"p{i:02d}" for i in ids]), 2)]:
-        is_test = np.asarray(call(answer, patient_ids, 0.25, seed))
-        if is_test.shape != patient_ids.shape or is_test.dtype != bool:
-            return (
-                f"return a boolean array with one entry per image {patient_ids.shape}, got {is_test.shape} "
-                f"{is_test.dtype}."
-            )
-        shared = set(patient_ids[is_test].tolist()) & set(patient_ids[~is_test].tolist())
-        if shared:
-            return f"{len(shared)} patients have images on both sides of the split."
-        share = len(set(patient_ids[is_test].tolist())) / len(set(patient_ids.tolist()))
-        if abs(share - 0.25) > 0.1:
-            return f"{share:.0%} of the patients are in the test set; expected about 25 %."
-    return _check_05_3_seed(answer, ids)
+def _check_04_3(answer: Any) -> str | None:
+    rng = np.random.default_rng(43)
+    for n, cost_fn, cost_fp in ((200, 5.0, 1.0), (150, 1.0, 4.0), (300, 10.0, 1.0)):
+        y = (rng.random(n) < 0.4).astype(int)
+        p = np.clip(rng.normal(0.35 + 0.3 * y, 0.2), 0, 1)
+        got = float(call(answer, y.copy(), p.copy(), cost_fn, cost_fp))
+        best = _cost_of(y, p, _best_cost_threshold(y, p, cost_fn, cost_fp), cost_fn, cost_fp)
+        mine = _cost_of(y, p, got, cost_fn, cost_fp)
+        if mine > best + 1e-9:
+            return f"with a miss costing {cost_fn:g} and a false alarm {cost_fp:g}, a lower total cost is possible."
+    return None
 
 
-def _check_05_3_seed(answer: Any, ids: np.ndarray) -> str | None:
-    """The split must be reproducible for one seed and change with the seed."""
-    splits = [np.asarray(call(answer, ids, 0.25, seed)) for seed in (0, 0, 1, 2, 3)]
-    if not np.array_equal(splits[0], splits[1]):
-        return "calling it twice with the same seed gave two different splits: it must be reproducible."
-    if all(np.array_equal(splits[0], other) for other in splits[2:]):
-        return "seeds 0, 1, 2 and 3 all gave the same split: your code ignores the seed."
+def _forward_ref(x: np.ndarray, K: np.ndarray, R: np.ndarray, b: np.ndarray) -> np.ndarray:
+    h = np.zeros((x.shape[0], R.shape[0]))
+    out = []
+    for t in range(x.shape[1]):
+        h = np.tanh(x[:, t] @ K + h @ R + b)
+        out.append(h)
+    return np.stack(out, axis=1)
+
+
+def _forward_no_memory(x, K, R, b):  # the bug of the exercise: the state is never carried over
+    h0 = np.zeros((x.shape[0], R.shape[0]))
+    return np.stack([np.tanh(x[:, t] @ K + h0 @ R + b) for t in range(x.shape[1])], axis=1)
+
+
+def _forward_last_only(x, K, R, b):  # keeps the memory but returns the last state in every slot
+    hs = _forward_ref(x, K, R, b)
+    return np.repeat(hs[:, -1:], hs.shape[1], axis=1)
+
+
+@exercise(
+    "05.4",
+    "Find the bug in an RNN forward pass",
+    hint=(
+        "Compare, line by line, what the loop feeds into step t with the recurrence h_t = tanh(x_t K + h_{t-1} R + b)."
+    ),
+    wrong=[
+        _forward_no_memory,
+        _forward_last_only,
+        lambda x, K, R, b: _forward_ref(x[:, ::-1], K, R, b),  # reads the sequence backwards
+    ],
+)
+def _check_04_4(answer: Any) -> str | None:
+    for seed, (n, steps, n_in, units) in enumerate([(2, 6, 1, 3), (3, 9, 2, 5)]):
+        rng = np.random.default_rng(400 + seed)
+        x = rng.normal(size=(n, steps, n_in))
+        K, R, b = rng.normal(0, 0.7, (n_in, units)), rng.normal(0, 0.7, (units, units)), rng.normal(0, 0.3, units)
+        got = np.asarray(call(answer, x.copy(), K.copy(), R.copy(), b.copy()), dtype=float)
+        expected = _forward_ref(x, K, R, b)
+        if got.shape != expected.shape:
+            return f"return every hidden state, shape (N, T, units) = {expected.shape}; got {got.shape}."
+        if not close(got[:, 0], expected[:, 0], 1e-6):
+            return "the first state is already wrong: check the input term and the bias."
+        if not close(got, expected, 1e-6):
+            return "the first state is right but later ones are not: what carries information from step to step?"
     return None

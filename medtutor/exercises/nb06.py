@@ -6,162 +6,193 @@ from typing import Any
 
 import numpy as np
 
-from ._api import call, close, exercise
+from ._api import call, exercise
+from ._bughunt import bug_hunt_feedback, line_letters
 
-
-def _total_cost(y: np.ndarray, p: np.ndarray, t: float, cost_fn: float, cost_fp: float) -> float:
-    """Cost of calling ``p >= t`` positive: missed cases cost ``cost_fn`` each, false alarms ``cost_fp``."""
-    pred = p >= t
-    return float(cost_fn * np.sum((y == 1) & ~pred) + cost_fp * np.sum((y == 0) & pred))
-
-
-def _best_cost(y: np.ndarray, p: np.ndarray, cost_fn: float, cost_fp: float) -> float:
-    """The lowest total cost over every candidate threshold (each distinct score, plus 'nobody positive')."""
-    candidates = np.append(np.unique(p), np.inf)
-    return min(_total_cost(y, p, t, cost_fn, cost_fp) for t in candidates)
-
-
-def _youden(y: Any, p: Any, cost_fn: float, cost_fp: float) -> float:
-    """A known-wrong answer for 06.1: Youden's J ignores the costs."""
-    y, p = np.asarray(y), np.asarray(p)
-    best = max(np.unique(p), key=lambda t: np.mean(p[y == 1] >= t) + np.mean(p[y == 0] < t))
-    return float(best)
-
-
-def _cost_swapped(y: Any, p: Any, cost_fn: float, cost_fp: float) -> float:
-    """A known-wrong answer for 06.1: the two costs swapped."""
-    y, p = np.asarray(y), np.asarray(p)
-    return float(min(np.unique(p), key=lambda t: _total_cost(y, p, t, cost_fp, cost_fn)))
-
-
-def _cost_cases() -> list[tuple[np.ndarray, np.ndarray, float, float]]:
-    """Overlapping score distributions (so the costs matter), several prevalences and cost ratios."""
-    cases = []
-    for seed, prevalence, cost_fn, cost_fp in [(0, 0.6, 5.0, 1.0), (1, 0.3, 1.0, 4.0), (2, 0.5, 10.0, 1.0)]:
-        rng = np.random.default_rng(seed)
-        y = (rng.random(120) < prevalence).astype(int)
-        p = 1 / (1 + np.exp(-(1.2 * (2 * y - 1) + rng.normal(0, 1.3, 120))))
-        cases.append((y, np.round(p, 3), cost_fn, cost_fp))
-    return cases
+# Exercise 06.1: the lines of the tutorial pipeline shown in the notebook, and which of them are wrong.
+LINES_05_1 = {"A", "B", "C", "D", "E", "F"}
+BUGS_05_1 = {"B", "E", "F"}
 
 
 @exercise(
     "06.1",
-    "A threshold chosen under stated costs",
-    hint="Try every distinct score as the threshold and add up what its missed cases and its false alarms cost.",
-    wrong=[lambda y, p, cfn, cfp: 0.5, _youden, _cost_swapped],
+    "Find the bugs in a tutorial pipeline",
+    hint="Check every index against the image size at that line, what each function really computes, and "
+    "whether the result could come from a real patient.",
+    wrong=[set(), {"B"}, {"B", "E"}, {"B", "C", "E", "F"}, {"B", "D", "E", "F"}, {"A", "B", "E", "F"}, "BEF"],
 )
-def _check_06_1(answer: Any) -> str | None:
-    for y, p, cost_fn, cost_fp in _cost_cases():
-        got = call(answer, y.copy(), p.copy(), cost_fn, cost_fp)
-        if not isinstance(got, (float, int, np.floating, np.integer)):
-            return f"return one threshold (a number), got {type(got).__name__}."
-        best = _best_cost(y, p, cost_fn, cost_fp)
-        if _total_cost(y, p, float(got), cost_fn, cost_fp) > best + 1e-9:
-            return (
-                f"with a missed case costing {cost_fn:g} and a false alarm {cost_fp:g}, another threshold has a "
-                "lower total cost than yours on the same cases."
-            )
-    return None
+def _check_05_1(answer: Any) -> str | None:
+    chosen = line_letters(answer, LINES_05_1)
+    if isinstance(chosen, str):
+        return chosen
+    where = "the anatomy, not the code" if "F" in BUGS_05_1 - chosen else "what a line computes"
+    return bug_hunt_feedback(chosen, BUGS_05_1, f"; look again at {where}", ": check their numbers once more")
 
 
-def _bce_unclipped(y: Any, p: Any) -> float:
-    """A known-wrong answer for 06.2: no clipping, so p of exactly 0 or 1 gives an infinite loss."""
-    y, p = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))))
+def _grey_levels_05_2() -> dict[str, int]:
+    """Distinct 8-bit grey levels (round(255 v)) of CT_small's soft tissue (0 < HU < 100) in two displays."""
+    from medtutor import data, imaging, preprocess
 
-
-def _bce_reference(y: np.ndarray, p: np.ndarray) -> float:
-    p = np.clip(p, 1e-7, 1 - 1e-7)
-    return float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))))
+    hu = imaging.to_hu(imaging.read_dicom(data.dicom_path("CT_small.dcm")))
+    soft = (hu > 0) & (hu < 100)
+    c, w = imaging.WINDOW_PRESETS["mediastinum"]
+    views = {"min-max": preprocess.minmax_scale(hu), "mediastinum": imaging.apply_window(hu, c, w)}
+    return {k: int(np.unique(np.round(255 * v[soft])).size) for k, v in views.items()}
 
 
 @exercise(
     "06.2",
-    "Binary cross-entropy",
-    hint="Average -(y log p + (1 - y) log(1 - p)) over the cases, after clipping p away from 0 and 1.",
+    "Predict, then count the grey levels of soft tissue",
+    hint="Keep only the soft-tissue pixels (0 < HU < 100) of each scaled image, turn them into 8-bit levels with "
+    "np.round(255 * v), and count the DIFFERENT levels (np.unique).",
     wrong=[
-        lambda y, p: float(np.mean(-(np.asarray(y) * np.log(np.clip(p, 1e-7, 1 - 1e-7))))),
-        lambda y, p: float(np.sum(-(np.asarray(y) * np.log(p) + (1 - np.asarray(y)) * np.log(1 - np.asarray(p))))),
-        lambda y, p: _bce_unclipped(y, p),
+        {"min-max": 256, "mediastinum": 256},
+        {"min-max": 73, "mediastinum": 13},
+        {"min-max": 4998, "mediastinum": 4998},
+        {"min-max": 99, "mediastinum": 99},
+        [13, 73],
     ],
 )
-def _check_06_2(answer: Any) -> str | None:
-    from sklearn.metrics import log_loss
+def _check_05_2(answer: Any) -> str | None:
+    if not isinstance(answer, dict) or set(answer) != {"min-max", "mediastinum"}:
+        return 'answer with a dict with the keys "min-max" and "mediastinum".'
+    try:
+        got = {k: float(v) for k, v in answer.items()}
+    except (TypeError, ValueError):
+        return "each value must be a number of grey levels."
+    expected = _grey_levels_05_2()
+    ok = {k: abs(got[k] - expected[k]) <= 1 for k in expected}  # +-1: rounding vs floor, or DICOM's exact window
+    if all(ok.values()):
+        return None
+    swapped = all(abs(got[k] - expected[o]) <= 1 for k, o in [("min-max", "mediastinum"), ("mediastinum", "min-max")])
+    if swapped:
+        return "the two counts look swapped: which display spends more of its grey range on 0-100 HU?"
+    if max(got.values()) > 256:
+        return "a count above 256 cannot be a number of 8-bit grey levels: count distinct levels, not pixels."
+    wrong = [k for k, good in ok.items() if not good]
+    return f"the count for {' and '.join(wrong)} is off."
 
-    rng = np.random.default_rng(6)
-    y = (rng.random(50) < 0.6).astype(float)
-    p = rng.uniform(0.05, 0.95, 50)
-    got = call(answer, y.copy(), p.copy())
-    if not close(got, log_loss(y, p), 1e-6):
-        return "on 50 random cases your loss differs from the reference mean binary cross-entropy."
-    y2, p2 = np.array([1.0, 0.0, 1.0]), np.array([0.0, 1.0, 1.0])  # confident mistakes: needs clipping
-    got = call(answer, y2.copy(), p2.copy())
-    if not np.isfinite(float(got)) or not close(got, _bce_reference(y2, p2), 1e-4):
-        return "with probabilities of exactly 0 or 1 your loss is not finite or not clipped like Keras (1e-7)."
+
+def _load_counter_05_4(n: int):
+    """A dataset of ``n`` indexed images whose decoding step counts its calls (what a cache should save)."""
+    import tensorflow as tf
+
+    calls: list[int] = []
+    rng = np.random.default_rng(n)
+    images = rng.random((n, 6, 6, 1)).astype(np.float32)
+
+    def decode(i):
+        calls.append(1)
+        return images[int(i)]
+
+    def load(i):
+        img = tf.py_function(decode, [i], tf.float32)
+        img.set_shape((6, 6, 1))
+        return img, i
+
+    return tf.data.Dataset.range(n).map(load), images, calls
+
+
+def _noise_augment_05_4(seed: int):
+    """A random augmentation with its own generator: different noise every time it runs, in every epoch.
+
+    Why a ``tf.random.Generator``: with a global TensorFlow seed (``medtutor.setup``), ``tf.random.uniform``
+    inside a tf.data function restarts its sequence with every epoch, which would hide the bug being checked.
+    """
+    import tensorflow as tf
+
+    gen = tf.random.Generator.from_seed(seed)
+    return lambda xb: xb + gen.uniform(tf.shape(xb), 0.01, 0.02, dtype=xb.dtype)
+
+
+def _epochs_05_4(pipe: Any, n: int, batch_size: int) -> list[dict[int, np.ndarray]] | str:
+    """Two epochs of ``pipe`` as {index: image}, or a message when its batches are malformed."""
+    epochs = []
+    for _ in range(2):
+        seen: dict[int, np.ndarray] = {}
+        for xb, ib in pipe:
+            xb, ib = np.asarray(xb), np.asarray(ib)
+            if xb.ndim != 4 or len(xb) > batch_size:
+                return f"the pipeline must yield batches of at most {batch_size} images (batch_size)."
+            seen.update({int(i): x for i, x in zip(ib, xb)})
+        if sorted(seen) != list(range(n)):
+            return "each epoch must yield every image exactly once."
+        epochs.append(seen)
+    return epochs
+
+
+@exercise(
+    "06.4",
+    "Fix the pipeline whose augmentation never changes",
+    hint="Ask of each step: may its result be reused from the first epoch, or must it run again in every epoch? "
+    "A cache replays everything above it.",
+    wrong=[
+        lambda ds, aug, b, seed: ds.map(lambda x, i: (aug(x), i)).cache().shuffle(64, seed=seed).batch(b),
+        lambda ds, aug, b, seed: ds.shuffle(64, seed=seed).batch(b).map(lambda x, i: (aug(x), i)),
+        lambda ds, aug, b, seed: ds.cache().shuffle(64, seed=seed).batch(b),
+        lambda ds, aug, b, seed: ds.cache().shuffle(64, seed=seed).batch(b).map(lambda x, i: (aug(x), i)).cache(),
+    ],
+)
+def _check_05_4(answer: Any) -> str | None:
+    for n, batch_size, seed in [(10, 4, 0), (7, 3, 5)]:
+        ds, images, calls = _load_counter_05_4(n)
+        pipe = call(answer, ds, _noise_augment_05_4(seed), batch_size, seed)
+        if not hasattr(pipe, "element_spec"):
+            return f"return a tf.data.Dataset, got {type(pipe).__name__}."
+        epochs = _epochs_05_4(pipe, n, batch_size)
+        if isinstance(epochs, str):
+            return epochs
+        if len(calls) > n:
+            return f"{len(calls)} decodings for {n} images in 2 epochs: the decoded images are not cached."
+        if any(np.allclose(epochs[0][i], images[i]) for i in range(n)):
+            return "some images come out unchanged: the augmentation is not applied to every batch."
+        if all(np.allclose(epochs[0][i], epochs[1][i]) for i in range(n)):
+            return "every image is identical in both epochs: the augmentation runs only once."
     return None
 
 
 @exercise(
     "06.3",
-    "Accuracy at a new prevalence, predicted",
-    hint="Split the cases into the diseased share and the healthy share: each share is right as often as its rate.",
+    "A split by patient",
+    hint="Draw a set of test PATIENTS first (np.unique, then a seeded rng.choice), then mark all their images.",
     wrong=[
-        lambda sens, spec, prev: (sens + spec) / 2,
-        lambda sens, spec, prev: sens * (1 - prev) + spec * prev,
-        lambda sens, spec, prev: sens * prev + (1 - spec) * (1 - prev),
+        lambda ids, f, seed: np.random.default_rng(seed).random(len(ids)) < f,
+        lambda ids, f, seed: np.zeros(len(ids), dtype=bool),
+        lambda ids, f, seed: np.isin(ids, np.unique(ids)),
+        # ignores the seed: every "random" split is the same one
+        lambda ids, f, seed: np.isin(
+            ids, np.random.default_rng(0).choice(np.unique(ids), round(f * len(np.unique(ids))), replace=False)
+        ),
+        # ignores the seed the other way: not reproducible
+        lambda ids, f, seed: np.isin(
+            ids, np.random.default_rng().choice(np.unique(ids), round(f * len(np.unique(ids))), replace=False)
+        ),
     ],
 )
-def _check_06_3(answer: Any) -> str | None:
-    rng = np.random.default_rng(63)
-    for sens, spec, prev in [(0.95, 0.80, 0.625), (0.99, 0.70, 0.74), *rng.uniform(0.05, 0.95, (5, 3))]:
-        got = call(answer, float(sens), float(spec), float(prev))
-        # Reference: count the correct calls in a population of n people with these rates.
-        n = 1_000_000
-        diseased = prev * n
-        expected = (sens * diseased + spec * (n - diseased)) / n
-        if not close(got, expected, 1e-9):
+def _check_05_3(answer: Any) -> str | None:
+    rng = np.random.default_rng(3)
+    ids = rng.integers(0, 40, 400)  # 40 patients, about 10 images each
+    for patient_ids, seed in [(ids, 0), (ids, 1), (np.array([f"p{i:02d}" for i in ids]), 2)]:
+        is_test = np.asarray(call(answer, patient_ids, 0.25, seed))
+        if is_test.shape != patient_ids.shape or is_test.dtype != bool:
             return (
-                f"for sensitivity {sens:.2f}, specificity {spec:.2f} and prevalence {prev:.3f} your accuracy is not "
-                "the share of correct calls in such a population."
+                f"return a boolean array with one entry per image {patient_ids.shape}, got {is_test.shape} "
+                f"{is_test.dtype}."
             )
+        shared = set(patient_ids[is_test].tolist()) & set(patient_ids[~is_test].tolist())
+        if shared:
+            return f"{len(shared)} patients have images on both sides of the split."
+        share = len(set(patient_ids[is_test].tolist())) / len(set(patient_ids.tolist()))
+        if abs(share - 0.25) > 0.1:
+            return f"{share:.0%} of the patients are in the test set; expected about 25 %."
+    return _check_05_3_seed(answer, ids)
+
+
+def _check_05_3_seed(answer: Any, ids: np.ndarray) -> str | None:
+    """The split must be reproducible for one seed and change with the seed."""
+    splits = [np.asarray(call(answer, ids, 0.25, seed)) for seed in (0, 0, 1, 2, 3)]
+    if not np.array_equal(splits[0], splits[1]):
+        return "calling it twice with the same seed gave two different splits: it must be reproducible."
+    if all(np.array_equal(splits[0], other) for other in splits[2:]):
+        return "seeds 0, 1, 2 and 3 all gave the same split: your code ignores the seed."
     return None
-
-
-#: The pipeline steps of exercise 06.4; the notebook prints them, the check knows which ones leak.
-LEAK_STEPS = {
-    "A": "scale every image by 1/255 (a fixed factor, no statistics of any split)",
-    "B": "standardise pixels with the mean and SD of training + validation + test images pooled",
-    "C": "stop training at the epoch with the best validation AUC",
-    "D": "choose the decision threshold that maximises Youden's J on the test set",
-    "E": "fit a temperature (calibration) on the validation split",
-    "F": "keep whichever of two models has the higher test AUC, and report that AUC",
-}
-_LEAKY = {"B", "D", "F"}
-
-
-@exercise(
-    "06.4",
-    "Find the leaks",
-    hint="A step leaks when something computed from the test images or labels shapes the model or its threshold.",
-    wrong=[{"D"}, {"B", "D"}, {"B", "C", "D", "F"}, set(LEAK_STEPS)],
-)
-def _check_06_4(answer: Any) -> str | None:
-    if callable(answer):
-        answer = answer()
-    if isinstance(answer, str):
-        answer = set(answer.replace(",", " ").split())
-    try:
-        chosen = {str(a).strip().upper() for a in answer}
-    except TypeError:
-        return "give a set of step letters, e.g. {'A', 'C'}."
-    unknown = chosen - set(LEAK_STEPS)
-    if unknown:
-        return f"unknown step letters {sorted(unknown)}; the steps are {sorted(LEAK_STEPS)}."
-    counts = {
-        "{} of your steps use only training or validation data (no leak)": len(chosen - _LEAKY),
-        "{} leaking step(s) are missing": len(_LEAKY - chosen),
-    }
-    problems = [text.format(n) for text, n in counts.items() if n]
-    return "; ".join(problems) + "." if problems else None

@@ -1,4 +1,4 @@
-"""Checks for the exercises of notebook 09 (3D CT: series order, 2.5D planes, label fragility, costed threshold)."""
+"""Checks for the exercises of notebook 09."""
 
 from __future__ import annotations
 
@@ -6,148 +6,111 @@ from typing import Any
 
 import numpy as np
 
-from ._api import call, exercise
-
-
-def _series_case(rng: np.random.Generator, n: int, ascending_names: bool) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """File names in exporter style (``1-7.dcm``), positions in mm, and the expected head-first order."""
-    top = rng.uniform(-100, 100)
-    step = rng.choice([1.0, 1.25, 2.5, 5.0])
-    positions = top - step * np.arange(n)  # slice k of the acquisition, superior first
-    numbers = np.arange(1, n + 1) if ascending_names else np.arange(n, 0, -1)
-    perm = rng.permutation(n)  # the order the files were listed in
-    names = [f"1-{numbers[p]}.dcm" for p in perm]
-    pos = positions[perm]
-    return names, pos, np.argsort(-pos, kind="stable")
+from ._api import call, close, exercise
 
 
 @exercise(
     "09.1",
-    "Slices in anatomical order",
-    hint="File names and their sort order say nothing about anatomy; only the position along the slice normal does.",
+    "Balanced class weights",
+    hint=(
+        "Class c gets N / (2 * N_c): the rarer the class, the larger its weight, and both classes weigh the same in "
+        "total."
+    ),
     wrong=[
-        lambda names, pos: np.argsort(names, kind="stable"),  # the tutorial's bug: sort by file name
-        lambda names, pos: np.argsort(np.asarray(pos, dtype=float), kind="stable"),  # feet first
-        lambda names, pos: np.argsort([int(n.split("-")[1].split(".")[0]) for n in names]),  # by number in the name
-        lambda names, pos: np.arange(len(names)),  # the listing order
+        lambda y: {0: 1.0, 1: 1.0},
+        lambda y: {c: float(np.mean(np.asarray(y) == c)) for c in (0, 1)},
+        lambda y: {c: float(np.mean(np.asarray(y) != c)) for c in (0, 1)},
     ],
 )
-def _check_09_1(answer: Any) -> str | None:
-    rng = np.random.default_rng(91)
-    for n, ascending in ((12, True), (12, False), (30, True), (5, False)):
-        names, pos, expected = _series_case(rng, n, ascending)
-        got = np.asarray(call(answer, list(names), pos.copy()))
-        if got.shape != (n,) or not np.issubdtype(got.dtype, np.integer):
-            return (
-                f"return {n} integer indices (one per slice), got an array of shape {got.shape} and dtype {got.dtype}."
-            )
-        if sorted(got.tolist()) != list(range(n)):
-            return "the indices must be a permutation of 0..n-1 (each slice exactly once)."
-        if not np.array_equal(pos[got], pos[expected]):
-            return f"for a series of {n} slices, the resulting positions are not ordered from the most superior down."
+def _check_08_1(answer: Any) -> str | None:
+    from sklearn.utils.class_weight import compute_class_weight
+
+    for y in ([0, 0, 0, 1], [1, 1, 0, 0, 0, 0, 0, 0, 0, 1], [0] * 73 + [1] * 27, [1] * 74 + [0] * 26):
+        y = np.asarray(y)
+        got = call(answer, y.copy())
+        if not isinstance(got, dict) or set(got) != {0, 1}:
+            return "return a dict {0: weight of class 0, 1: weight of class 1}."
+        expected = compute_class_weight("balanced", classes=np.array([0, 1]), y=y)
+        if not close([float(got[0]), float(got[1])], expected, 1e-9):
+            return f"for {int(np.sum(y == 0))} negatives and {int(np.sum(y == 1))} positives your weights are off."
     return None
+
+
+def _prior_shift_reference(p: np.ndarray, train_prev: float, new_prev: float) -> np.ndarray:
+    """Bayes' rule with new class priors (Saerens et al. 2002): rescale the odds by the ratio of prior odds."""
+    odds = p / (1 - p) * (new_prev / (1 - new_prev)) / (train_prev / (1 - train_prev))
+    return odds / (1 + odds)
 
 
 @exercise(
     "09.2",
-    "Planes through any point",
-    hint=(
-        "Section 2 says which index each plane fixes; the three planes become the last axis, in the order axial, "
-        "coronal, sagittal."
-    ),
+    "Probabilities for the real prevalence",
+    hint="Work with odds: p / (1 - p) is the prior odds times the likelihood ratio, and only the prior odds change.",
     wrong=[
-        lambda v, k, j, i: np.stack([v[k], v[:, j], v[:, :, i]], axis=0),  # channels first
-        lambda v, k, j, i: np.stack([v[14], v[:, 14], v[:, :, 14]], axis=-1),  # always the centre
-        lambda v, k, j, i: np.stack([v[:, :, i], v[:, j], v[k]], axis=-1),  # planes in the wrong order
+        lambda p, a, b: np.asarray(p, dtype=float),
+        lambda p, a, b: np.clip(np.asarray(p, dtype=float) * b / a, 0, 1),
+        lambda p, a, b: _prior_shift_reference(np.asarray(p, dtype=float), b, a),
     ],
 )
-def _check_09_2(answer: Any) -> str | None:
-    rng = np.random.default_rng(92)
-    for size, point in ((28, (3, 20, 9)), (7, (1, 5, 2))):
-        vol = rng.integers(0, 255, (size, size, size)).astype(np.uint8)
-        got = np.asarray(call(answer, vol.copy(), *point))
-        k, j, i = point
-        expected = np.stack([vol[k, :, :], vol[:, j, :], vol[:, :, i]], axis=-1)
-        if got.shape != expected.shape:
-            return f"expected shape {expected.shape} for a {size}^3 volume, got {got.shape}."
-        for c, plane in enumerate(("axial", "coronal", "sagittal")):
-            if not np.array_equal(got[..., c], expected[..., c]):
-                return f"channel {c} is not the {plane} slice through {point} of a {size}^3 volume."
+def _check_08_2(answer: Any) -> str | None:
+    rng = np.random.default_rng(82)
+    for train_prev, new_prev in [(0.5, 0.27), (0.5, 0.05), (0.74, 0.625), (0.3, 0.6)]:
+        p = rng.uniform(0.01, 0.99, 40)
+        got = np.asarray(call(answer, p.copy(), train_prev, new_prev), dtype=float)
+        if got.shape != p.shape:
+            return f"return one probability per case: {p.shape} in, {got.shape} out."
+        if not close(got, _prior_shift_reference(p, train_prev, new_prev), 1e-6):
+            return (
+                f"a model trained at prevalence {train_prev:.2f} and used at {new_prev:.2f}: your adjusted "
+                "probabilities are not the ones Bayes' rule gives."
+            )
     return None
 
 
-def _label(ratings: Any) -> int | None:
-    mean = float(np.mean(ratings))
-    return None if np.isclose(mean, 3.0) else int(mean > 3)
-
-
-def _fragile(ratings: Any) -> bool:
-    r = list(ratings)
-    return any(_label(r[:i] + r[i + 1 :]) != _label(r) for i in range(len(r)))
+def _verdict_reference(result: dict) -> str:
+    if result["low"] > 0:
+        return "a"
+    if result["high"] < 0:
+        return "b"
+    return "unclear"
 
 
 @exercise(
     "09.3",
-    "How fragile is a label?",
-    hint="Compute the label with all ratings, then once per left-out rating; 'excluded' is a label of its own.",
+    "Reading a paired comparison",
+    hint="Only the interval of the DIFFERENCE decides: does it lie entirely on one side of 0?",
     wrong=[
-        lambda r: False,  # labels never change
-        lambda r: len(set(r)) > 1,  # any disagreement at all
-        lambda r: (np.mean(r) > 3) != (np.mean(r[1:]) > 3),  # only drops the first reader, ignores exclusion
-        lambda r: any((np.mean(np.delete(r, i)) > 3) != (np.mean(r) > 3) for i in range(len(r))),  # ignores '= 3'
+        lambda r: "a" if r["diff"] > 0 else "b",
+        lambda r: "unclear",
+        lambda r: "a" if r["p_value"] < 0.5 and r["diff"] > 0 else ("b" if r["p_value"] < 0.5 else "unclear"),
     ],
 )
-def _check_09_3(answer: Any) -> str | None:
-    rng = np.random.default_rng(93)
-    cases = [[3, 3, 3, 2], [4, 3, 3], [5, 4], [1, 1, 1, 1], [4, 4, 2, 2], [3, 3, 4, 2], [5, 5, 5, 1]]
-    cases += [rng.integers(1, 6, size=int(rng.integers(2, 5))).tolist() for _ in range(40)]
-    for ratings in cases:
-        got = call(answer, list(ratings))
-        if not isinstance(got, (bool, np.bool_)):
-            return f"return True or False, got {type(got).__name__}."
-        if bool(got) != _fragile(ratings):
-            return f"wrong answer for the ratings {ratings}."
-    return None
-
-
-def _cost(y: np.ndarray, prob: np.ndarray, t: float, cost_fn: float, cost_fp: float) -> float:
-    pred = prob >= t
-    return float(cost_fn * np.sum(~pred & (y == 1)) + cost_fp * np.sum(pred & (y == 0)))
-
-
-def _costs_case(seed: int) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    y = (rng.random(80) < 0.3).astype(int)
-    prob = np.clip(rng.normal(0.35 + 0.3 * y, 0.18), 0.001, 0.999).round(3)
-    return y, prob
-
-
-@exercise(
-    "09.4",
-    "A threshold under stated costs",
-    hint="Try every validation probability as the threshold, count FN and FP at each, weigh them by their costs.",
-    wrong=[
-        lambda y, p, cfn, cfp: 0.5,
-        lambda y, p, cfn, cfp: float(
-            np.unique(p)[
-                np.argmin([cfp * np.sum((p < t) & (y == 1)) + cfn * np.sum((p >= t) & (y == 0)) for t in np.unique(p)])
-            ]
-        ),  # costs swapped
-        lambda y, p, cfn, cfp: float(
-            np.unique(p)[np.argmax([np.mean(p[y == 1] >= t) + np.mean(p[y == 0] < t) for t in np.unique(p)])]
-        ),  # Youden, costs ignored
-    ],
-)
-def _check_09_4(answer: Any) -> str | None:
-    for seed, (cfn, cfp) in zip((941, 942, 943), ((5, 1), (10, 1), (1, 3))):
-        y, prob = _costs_case(seed)
-        got = call(answer, y.copy(), prob.copy(), cfn, cfp)
-        if not isinstance(got, (int, float, np.integer, np.floating)) or isinstance(got, bool):
-            return f"return one number (the threshold), got {type(got).__name__}."
-        best = min(_cost(y, prob, t, cfn, cfp) for t in np.append(np.unique(prob), np.inf))
-        if not np.isclose(_cost(y, prob, float(got), cfn, cfp), best):
+def _check_08_3(answer: Any) -> str | None:
+    rng = np.random.default_rng(83)
+    cases = [
+        {"a": 0.91, "b": 0.88, "diff": 0.03, "low": 0.004, "high": 0.06, "p_value": 0.03},
+        {"a": 0.88, "b": 0.91, "diff": -0.03, "low": -0.05, "high": -0.01, "p_value": 0.01},
+        {"a": 0.90, "b": 0.88, "diff": 0.02, "low": -0.01, "high": 0.05, "p_value": 0.21},
+        {"a": 0.87, "b": 0.89, "diff": -0.02, "low": -0.06, "high": 0.02, "p_value": 0.33},
+    ]
+    for _ in range(6):
+        centre, half = rng.uniform(-0.05, 0.05), rng.uniform(0.005, 0.04)
+        cases.append(
+            {
+                "a": 0.9 + centre / 2,
+                "b": 0.9 - centre / 2,
+                "diff": centre,
+                "low": centre - half,
+                "high": centre + half,
+                "p_value": float(rng.uniform(0.001, 0.9)),
+            }
+        )
+    for result in cases:
+        got = call(answer, dict(result))
+        if str(got).strip().lower() != _verdict_reference(result):
             return (
-                f"with cost_fn={cfn}, cost_fp={cfp} your threshold does not give the lowest total cost on the "
-                f"given cases."
+                f"for a difference of {result['diff']:+.3f} with 95 % interval [{result['low']:+.3f}, "
+                f"{result['high']:+.3f}] your verdict {got!r} is not what the interval supports "
+                "(answer 'a', 'b' or 'unclear')."
             )
     return None

@@ -1,144 +1,142 @@
-"""Checks for the exercises of notebook 10."""
+"""Checks for the exercises of notebook 10 (transfer learning: from chest X-rays to breast ultrasound)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
+from ._api import call, exercise
 
-from ._api import call, close, exercise
+#: The course CNN's layers that hold weights, split into the pretrained base and the head trained anew.
+_BASE = ("conv1", "conv2", "last_conv")
+_HEAD = ("dense", "prob")
 
-# 10.1: a missed lesion slice costs this many false alarms (stated in the notebook's exercise text).
-MISS_COST, FALSE_ALARM_COST = 10.0, 1.0
-
-
-def _cost(y: np.ndarray, p: np.ndarray, threshold: float) -> float:
-    """Total cost of calling every slice with p >= threshold positive."""
-    pred = p >= threshold
-    fn = np.sum((y == 1) & ~pred)
-    fp = np.sum((y == 0) & pred)
-    return float(MISS_COST * fn + FALSE_ALARM_COST * fp)
-
-
-def _cost_cases() -> list[tuple[np.ndarray, np.ndarray]]:
-    """Validation-like sets: varied seeds, sizes, prevalences and score separations."""
-    cases = []
-    for seed, n, prev, sep in ((11, 300, 0.2, 1.0), (12, 120, 0.4, 0.6), (13, 500, 0.1, 1.5), (14, 80, 0.3, 0.3)):
-        rng = np.random.default_rng(seed)
-        y = (rng.random(n) < prev).astype(int)
-        logit = rng.normal(0, 1, n) + sep * (2 * y - 1)
-        cases.append((y, 1 / (1 + np.exp(-logit))))
-    return cases
-
-
-def _youden(y: Any, p: Any) -> float:
-    from sklearn.metrics import roc_curve
-
-    fpr, tpr, thr = roc_curve(y, p)
-    return float(thr[np.argmax(tpr - fpr)])
-
-
-def _swapped_costs(y: Any, p: Any) -> float:
-    y, p = np.asarray(y), np.asarray(p)
-    cands = np.append(np.unique(p), np.inf)
-    costs = [np.sum((y == 1) & (p < t)) + 10 * np.sum((y == 0) & (p >= t)) for t in cands]
-    return float(cands[int(np.argmin(costs))])
+# --------------------------------------------------------------------------- 16.1 what moves with a frozen base
 
 
 @exercise(
     "10.1",
-    "A detection threshold under stated costs",
-    hint="Try every distinct validation score as the threshold, count the misses and false alarms each gives, "
-    "and weigh them by what each costs.",
-    wrong=[lambda y, p: 0.5, _youden, _swapped_costs],
+    "Predict what moves during feature extraction",
+    hint="A layer's weights change only if the layer holds weights and is trainable; section 3 froze some by name.",
+    wrong=[
+        lambda: set(_BASE) | set(_HEAD),  # as if freezing did nothing
+        lambda: {"prob"},  # only the output layer
+        lambda: set(_BASE),  # base and head swapped
+        lambda: set(),  # nothing moves
+        lambda: {"dense", "prob", "dropout"},  # a layer without weights
+    ],
 )
-def _check_10_1(answer: Any) -> str | None:
-    for y, p in _cost_cases():
-        cands = np.append(np.unique(p), np.inf)
-        best = min(_cost(y, p, t) for t in cands)
-        got = float(call(answer, y.copy(), p.copy()))
-        if not np.isfinite(got) and got != np.inf:
-            return "the threshold must be a number (np.inf means: never call a slice positive)."
-        mine = _cost(y, p, got)
-        if mine > best + 1e-9:
-            return (
-                f"on a validation set of {len(y)} slices ({int(y.sum())} with lesion) your threshold costs "
-                f"{mine:.0f}: a cheaper threshold exists."
-            )
+def _check_16_1(answer: Any) -> str | None:
+    got = call(answer)
+    if not isinstance(got, (set, frozenset, list, tuple)) or not all(isinstance(n, str) for n in got):
+        return 'return a set of layer names, e.g. {"name1", "name2"}.'
+    got = set(got)
+    known = {"image", "conv1", "pool1", "conv2", "pool2", "last_conv", "gap", "dropout", "dense", "prob"}
+    if got - known:
+        return f"{sorted(got - known)} is not a layer of the course CNN: list names from `frozen.summary()`."
+    if got & {"image", "pool1", "pool2", "gap", "dropout"}:
+        return "some of the layers you list have no weights at all, so nothing in them can change."
+    if got & set(_BASE):
+        return "you list a layer that was frozen: a frozen layer receives no update."
+    if got != set(_HEAD):
+        return "a trainable layer with weights is missing from your set."
     return None
+
+
+# --------------------------------------------------------------------------- 16.2 find the bug: a base not quite frozen
+
+
+def _models_16_2() -> list[Any]:
+    """Fresh test models: the course CNN, and a small CNN with batch normalisation in its base."""
+    import keras
+    from keras import layers
+
+    from medtutor.models import pneumonia_cnn
+
+    inputs = keras.Input((16, 16, 1))
+    x = layers.Conv2D(4, 3, name="conv")(inputs)
+    x = layers.BatchNormalization(name="bn")(x)
+    x = layers.ReLU(name="relu")(x)
+    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    x = layers.Dense(4, name="dense")(x)
+    bn_model = keras.Model(inputs, layers.Dense(1, activation="sigmoid", name="prob")(x))
+    return [pneumonia_cnn(), bn_model]
+
+
+def _buggy_freeze(model: Any) -> Any:
+    """The colleague's version: model.layers[0] is the input layer, so the slice misses a convolution."""
+    for layer in model.layers[:3]:
+        layer.trainable = False
+    return model
+
+
+def _freeze_convolutions_only(model: Any) -> Any:
+    """Freezes by type: every Conv2D, but a batch-norm layer of the base stays trainable (training mode)."""
+    import keras
+
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            layer.trainable = False
+    return model
+
+
+def _freeze_all(model: Any) -> Any:
+    model.trainable = False
+    return model
 
 
 @exercise(
     "10.2",
-    "ADC from two acquisitions",
-    hint="Invert S_b = S_0 exp(-b ADC): take the logarithm of S_0 / S_b and divide by b.",
-    wrong=[
-        lambda s0, sb, b: np.log(np.asarray(sb) / np.asarray(s0)) / b,  # sign flipped
-        lambda s0, sb, b: (np.asarray(s0) - np.asarray(sb)) / b,  # no logarithm
-        lambda s0, sb, b: np.log(np.asarray(s0) / np.asarray(sb)) * b,  # multiplied by b
-    ],
+    "Find the bug: a base that is not quite frozen",
+    hint="Print `[(layer.name, layer.trainable) for layer in model.layers]` after calling your function; what is "
+    "model.layers[0]? Decide by the layer's name, not by its position or its type.",
+    wrong=[_buggy_freeze, _freeze_convolutions_only, _freeze_all, lambda model: model],
 )
-def _check_10_2(answer: Any) -> str | None:
-    rng = np.random.default_rng(102)
-    adc = rng.uniform(0.3e-3, 3.0e-3, size=(4, 5))
-    s0 = rng.uniform(0.5, 1.0, size=(4, 5))
-    for b in (1000.0, 800.0):
-        sb = s0 * np.exp(-b * adc)
-        got = np.asarray(call(answer, s0.copy(), sb.copy(), b), dtype=float)
-        if got.shape != adc.shape:
-            return f"expected an array of shape {adc.shape} (one ADC per voxel), got {got.shape}."
-        if not close(got, adc, 1e-9):
-            return f"the ADC values are wrong at b = {b:g} (expected mm^2/s, about 0.0003-0.003 in tissue)."
+def _check_16_2(answer: Any) -> str | None:
+    for model in _models_16_2():
+        got = call(answer, model)
+        model = model if got is None else got
+        if not hasattr(model, "layers"):
+            return "return the model (or modify it in place and return None)."
+        for layer in model.layers:
+            if not layer.weights:
+                continue
+            if layer.name in _HEAD and not layer.trainable:
+                return "a head layer is frozen: the new head must learn."
+            if layer.name not in _HEAD and layer.trainable:
+                kind = "a batch-normalisation" if "BatchNormalization" in type(layer).__name__ else "a base"
+                return f"{kind} layer of the model named {model.name!r} is still trainable."
     return None
 
 
-def _rotation(ax: float, ay: float) -> np.ndarray:
-    cx, sx, cy, sy = np.cos(ax), np.sin(ax), np.cos(ay), np.sin(ay)
-    rx = np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]])
-    ry = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
-    return rx @ ry
+# --------------------------------------------------------------------------- 16.3 interpret a paired interval
 
-
-def _volume_cases() -> list[tuple[np.ndarray, np.ndarray]]:
-    """Masks on grids a lesion is really stored on: 2 mm DWI, thick-slice FLAIR, flipped (LAS) and oblique."""
-    cases = []
-    for seed, zooms, flip, angles in (
-        (21, (2.0, 2.0, 2.0), False, (0.0, 0.0)),
-        (22, (0.449, 0.449, 5.0), False, (0.0, 0.0)),
-        (23, (2.0, 1.95, 2.0), True, (0.21, 0.0)),
-        (24, (0.9, 0.9, 3.0), True, (0.3, -0.25)),
-    ):
-        rng = np.random.default_rng(seed)
-        linear = _rotation(*angles) @ np.diag(zooms)
-        if flip:
-            linear = np.diag([-1.0, 1.0, 1.0]) @ linear
-        affine = np.eye(4)
-        affine[:3, :3], affine[:3, 3] = linear, rng.normal(0, 50, 3)
-        mask = rng.random((12, 10, 8)) > 0.7
-        cases.append((mask.astype(np.uint16) if seed % 2 else mask, affine))
-    return cases
+_CASES_16_3 = [
+    ((0.05, 0.01, 0.09), "transfer better"),
+    ((0.03, -0.01, 0.07), "no evidence"),
+    ((-0.04, -0.08, -0.01), "scratch better"),
+    ((-0.01, -0.05, 0.03), "no evidence"),
+    ((0.12, 0.002, 0.25), "transfer better"),
+    ((-0.2, -0.3, -0.005), "scratch better"),
+]
 
 
 @exercise(
     "10.3",
-    "Find the bug: lesion volume on any grid",
-    hint="A voxel's volume is the volume of the box its three affine columns span: not always the 2 mm cube, "
-    "and not only the diagonal of the affine.",
+    "Interpret a paired gain and its interval",
+    hint="The gain is transfer minus scratch. Which values does the interval allow, and is zero among them?",
     wrong=[
-        lambda mask, affine: np.asarray(mask).sum() * 8 / 1000,  # the given buggy code: 2 mm voxels assumed
-        lambda mask, affine: np.asarray(mask).sum() * abs(np.prod(np.diag(affine)[:3])) / 1000,  # diagonal only
-        lambda mask, affine: np.asarray(mask).sum() * abs(np.linalg.det(np.asarray(affine)[:3, :3])),  # mm^3
-        lambda mask, affine: np.asarray(mask).size * abs(np.linalg.det(np.asarray(affine)[:3, :3])) / 1000,
+        lambda g, lo, hi: "transfer better" if g > 0 else "scratch better",  # the point estimate alone
+        lambda g, lo, hi: "transfer better" if lo > 0 else "scratch better",  # never "no evidence"
+        lambda g, lo, hi: "scratch better" if lo > 0 else "transfer better" if hi < 0 else "no evidence",  # swapped
+        lambda g, lo, hi: "no evidence",
     ],
 )
-def _check_10_3(answer: Any) -> str | None:
-    for mask, affine in _volume_cases():
-        zooms = np.linalg.norm(affine[:3, :3], axis=0)
-        expected = float((np.asarray(mask) > 0).sum()) * abs(float(np.linalg.det(affine[:3, :3]))) / 1000.0
-        got = call(answer, mask.copy(), affine.copy())
-        if not close(got, expected, 1e-6 * max(expected, 1.0)):
-            return (
-                f"wrong volume for a {mask.shape} mask with {int((mask > 0).sum())} lesion voxels of "
-                f"{zooms[0]:.2f} x {zooms[1]:.2f} x {zooms[2]:.2f} mm (answer in millilitres)."
-            )
+def _check_16_3(answer: Any) -> str | None:
+    allowed = {"transfer better", "scratch better", "no evidence"}
+    for k, (args, expected) in enumerate(_CASES_16_3, start=1):
+        got = call(answer, *args)
+        if got not in allowed:
+            return f"return one of {sorted(allowed)}, got {got!r}."
+        if got != expected:
+            return f"test case {k} (gain {args[0]:+.3f}, interval [{args[1]:+.3f}, {args[2]:+.3f}]) is misread."
     return None

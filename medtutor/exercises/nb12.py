@@ -7,125 +7,138 @@ from typing import Any
 import numpy as np
 
 from ._api import call, close, exercise
-from ._bughunt import bug_hunt_feedback, line_letters
+
+# 10.1: a missed lesion slice costs this many false alarms (stated in the notebook's exercise text).
+MISS_COST, FALSE_ALARM_COST = 10.0, 1.0
 
 
-def _ref_grad_cam_12(A: np.ndarray, dA: np.ndarray) -> np.ndarray:
-    return np.maximum((A * dA.mean(axis=(0, 1))).sum(axis=-1), 0)
+def _cost(y: np.ndarray, p: np.ndarray, threshold: float) -> float:
+    """Total cost of calling every slice with p >= threshold positive."""
+    pred = p >= threshold
+    fn = np.sum((y == 1) & ~pred)
+    fp = np.sum((y == 0) & pred)
+    return float(MISS_COST * fn + FALSE_ALARM_COST * fp)
+
+
+def _cost_cases() -> list[tuple[np.ndarray, np.ndarray]]:
+    """Validation-like sets: varied seeds, sizes, prevalences and score separations."""
+    cases = []
+    for seed, n, prev, sep in ((11, 300, 0.2, 1.0), (12, 120, 0.4, 0.6), (13, 500, 0.1, 1.5), (14, 80, 0.3, 0.3)):
+        rng = np.random.default_rng(seed)
+        y = (rng.random(n) < prev).astype(int)
+        logit = rng.normal(0, 1, n) + sep * (2 * y - 1)
+        cases.append((y, 1 / (1 + np.exp(-logit))))
+    return cases
+
+
+def _youden(y: Any, p: Any) -> float:
+    from sklearn.metrics import roc_curve
+
+    fpr, tpr, thr = roc_curve(y, p)
+    return float(thr[np.argmax(tpr - fpr)])
+
+
+def _swapped_costs(y: Any, p: Any) -> float:
+    y, p = np.asarray(y), np.asarray(p)
+    cands = np.append(np.unique(p), np.inf)
+    costs = [np.sum((y == 1) & (p < t)) + 10 * np.sum((y == 0) & (p >= t)) for t in cands]
+    return float(cands[int(np.argmin(costs))])
 
 
 @exercise(
     "12.1",
-    "Grad-CAM from arrays",
-    hint="One weight per channel: the MEAN of dA over the two spatial axes; weighted sum over channels; then ReLU.",
-    wrong=[
-        lambda A, dA: (A * dA.mean(axis=(0, 1))).sum(axis=-1),
-        lambda A, dA: np.maximum((A * dA.sum(axis=(0, 1))).sum(axis=-1), 0),
-        lambda A, dA: np.maximum((A * dA).sum(axis=-1), 0),
-    ],
+    "A detection threshold under stated costs",
+    hint="Try every distinct validation score as the threshold, count the misses and false alarms each gives, "
+    "and weigh them by what each costs.",
+    wrong=[lambda y, p: 0.5, _youden, _swapped_costs],
 )
-def _check_12_1(answer: Any) -> str | None:
-    rng = np.random.default_rng(12)
-    for shape in [(7, 7, 5), (3, 4, 2)]:
-        A = rng.random(shape)
-        dA = rng.normal(size=shape)
-        got = np.asarray(call(answer, A, dA), dtype=float)
-        if got.shape != shape[:2]:
-            return f"for A of shape {shape} the map must have shape {shape[:2]}, got {got.shape}."
-        if np.any(got < 0):
-            return "the map has negative values: Grad-CAM keeps only what speaks FOR the class."
-        if not close(got, _ref_grad_cam_12(A, dA), tol=1e-8):
-            return "the values are off: check how the channel weights are computed from dA."
+def _check_10_1(answer: Any) -> str | None:
+    for y, p in _cost_cases():
+        cands = np.append(np.unique(p), np.inf)
+        best = min(_cost(y, p, t) for t in cands)
+        got = float(call(answer, y.copy(), p.copy()))
+        if not np.isfinite(got) and got != np.inf:
+            return "the threshold must be a number (np.inf means: never call a slice positive)."
+        mine = _cost(y, p, got)
+        if mine > best + 1e-9:
+            return (
+                f"on a validation set of {len(y)} slices ({int(y.sum())} with lesion) your threshold costs "
+                f"{mine:.0f}: a cheaper threshold exists."
+            )
     return None
-
-
-# Exercise 12.2: the lines of the Grad-CAM implementation shown in the notebook, and which of them are wrong.
-LINES_12_2 = {"A", "B", "C", "D", "E", "F"}
-BUGS_12_2 = {"A", "D", "F"}
 
 
 @exercise(
     "12.2",
-    "Find the bugs in a Grad-CAM implementation",
-    hint="Compare each line with section 2's formula and ask two questions: does the change alter the map AFTER "
-    "each map is scaled to [0, 1], and does it still work for a case the model is very sure of?",
-    wrong=[set(), {"C"}, {"A", "C", "D", "F"}, {"D", "F"}, {"A", "D"}, {"A", "D", "E", "F"}, "ADF"],
+    "ADC from two acquisitions",
+    hint="Invert S_b = S_0 exp(-b ADC): take the logarithm of S_0 / S_b and divide by b.",
+    wrong=[
+        lambda s0, sb, b: np.log(np.asarray(sb) / np.asarray(s0)) / b,  # sign flipped
+        lambda s0, sb, b: (np.asarray(s0) - np.asarray(sb)) / b,  # no logarithm
+        lambda s0, sb, b: np.log(np.asarray(s0) / np.asarray(sb)) * b,  # multiplied by b
+    ],
 )
-def _check_12_2(answer: Any) -> str | None:
-    chosen = line_letters(answer, LINES_12_2)
-    if isinstance(chosen, str):
-        return chosen
-    if "C" in chosen:
-        return (
-            "one line you chose only multiplies every map by the same positive number: does that survive the scaling?"
-        )
-    return bug_hunt_feedback(chosen, BUGS_12_2)
-
-
-def _cases_12_3() -> list[tuple[np.ndarray, np.ndarray, int, float, int]]:
-    """Signals, occlusion starts, window, noise level and seed: varied lengths, steps and seeds."""
-    rng = np.random.default_rng(123)
-    return [
-        (rng.normal(0, 1, 400).astype(np.float32), np.arange(0, 400 - 50 + 1, 25), 50, 0.01, 0),
-        (np.sin(np.linspace(0, 20, 301)), np.arange(0, 301 - 40 + 1, 13), 40, 0.2, 7),
-        (rng.uniform(-1, 1, 1000), np.array([0, 100, 960]), 40, 0.05, 3),
-    ]
-
-
-def _noise_rows_ok(got: np.ndarray, signal: np.ndarray, starts: np.ndarray, window: int, std: float) -> str | None:
-    """What is wrong with the occluded rows, or None: the window holds fresh noise, the rest is untouched."""
-    for k, s in enumerate(starts):
-        inside = np.zeros(len(signal), dtype=bool)
-        inside[s : s + window] = True
-        if not np.allclose(got[k, ~inside], signal[~inside]):
-            return f"row {k} changes samples outside its window [{s}, {s + window})."
-        if np.allclose(got[k, inside], 0.0):
-            return "the window is silenced with zeros; replace it with low-level noise instead."
-        if np.corrcoef(got[k, inside], signal[inside])[0, 1] > 0.5:
-            return "the window still contains the signal: REPLACE it with noise, do not add noise to it."
-    replaced = np.concatenate([got[k, s : s + window] for k, s in enumerate(starts)])
-    if abs(replaced.std() / std - 1) > 0.2 or abs(replaced.mean()) > 4 * std / np.sqrt(len(replaced)) + 1e-12:
-        return "the noise in the windows does not have mean 0 and standard deviation noise_std."
+def _check_10_2(answer: Any) -> str | None:
+    rng = np.random.default_rng(102)
+    adc = rng.uniform(0.3e-3, 3.0e-3, size=(4, 5))
+    s0 = rng.uniform(0.5, 1.0, size=(4, 5))
+    for b in (1000.0, 800.0):
+        sb = s0 * np.exp(-b * adc)
+        got = np.asarray(call(answer, s0.copy(), sb.copy(), b), dtype=float)
+        if got.shape != adc.shape:
+            return f"expected an array of shape {adc.shape} (one ADC per voxel), got {got.shape}."
+        if not close(got, adc, 1e-9):
+            return f"the ADC values are wrong at b = {b:g} (expected mm^2/s, about 0.0003-0.003 in tissue)."
     return None
 
 
-def _normal_12_3(seed: int | None, std: float):
-    """Draws ``n`` Gaussian samples per call from one generator (``seed=None``: unseeded, a known mistake)."""
-    gen = np.random.default_rng(seed)
-    return lambda n: gen.normal(0.0, std, n)
+def _rotation(ax: float, ay: float) -> np.ndarray:
+    cx, sx, cy, sy = np.cos(ax), np.sin(ax), np.cos(ay), np.sin(ay)
+    rx = np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]])
+    ry = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
+    return rx @ ry
 
 
-def _occluded_12_3(signal, starts, window: int, fill, add: bool = False) -> np.ndarray:
-    """Known-wrong answers of 12.3: each window filled with ``fill(n)`` (or ``fill(n)`` added to the signal)."""
-    out = np.repeat(np.asarray(signal, dtype=float)[None], len(starts), axis=0)
-    for k, s in enumerate(starts):
-        n = len(out[k, s : s + window])
-        out[k, s : s + window] = out[k, s : s + window] + fill(n) if add else fill(n)
-    return out
+def _volume_cases() -> list[tuple[np.ndarray, np.ndarray]]:
+    """Masks on grids a lesion is really stored on: 2 mm DWI, thick-slice FLAIR, flipped (LAS) and oblique."""
+    cases = []
+    for seed, zooms, flip, angles in (
+        (21, (2.0, 2.0, 2.0), False, (0.0, 0.0)),
+        (22, (0.449, 0.449, 5.0), False, (0.0, 0.0)),
+        (23, (2.0, 1.95, 2.0), True, (0.21, 0.0)),
+        (24, (0.9, 0.9, 3.0), True, (0.3, -0.25)),
+    ):
+        rng = np.random.default_rng(seed)
+        linear = _rotation(*angles) @ np.diag(zooms)
+        if flip:
+            linear = np.diag([-1.0, 1.0, 1.0]) @ linear
+        affine = np.eye(4)
+        affine[:3, :3], affine[:3, 3] = linear, rng.normal(0, 50, 3)
+        mask = rng.random((12, 10, 8)) > 0.7
+        cases.append((mask.astype(np.uint16) if seed % 2 else mask, affine))
+    return cases
 
 
 @exercise(
     "12.3",
-    "Change the experiment: a noise baseline",
-    hint="Start every row as a copy of the signal; only the samples from start to start + window change, and "
-    "their new values come from the generator np.random.default_rng(seed).",
+    "Find the bug: lesion volume on any grid",
+    hint="A voxel's volume is the volume of the box its three affine columns span: not always the 2 mm cube, "
+    "and not only the diagonal of the affine.",
     wrong=[
-        lambda sig, starts, w, std, seed: _occluded_12_3(sig, starts, w, np.zeros),
-        lambda sig, starts, w, std, seed: _occluded_12_3(sig, starts, w, _normal_12_3(seed, std), add=True),
-        lambda sig, starts, w, std, seed: _occluded_12_3(sig, starts, w, _normal_12_3(None, std)),
-        lambda sig, starts, w, std, seed: _occluded_12_3(sig, starts, w + 1, _normal_12_3(seed, std)),
-        lambda sig, starts, w, std, seed: _occluded_12_3(sig, starts, w, _normal_12_3(seed, 1.0)),
+        lambda mask, affine: np.asarray(mask).sum() * 8 / 1000,  # the given buggy code: 2 mm voxels assumed
+        lambda mask, affine: np.asarray(mask).sum() * abs(np.prod(np.diag(affine)[:3])) / 1000,  # diagonal only
+        lambda mask, affine: np.asarray(mask).sum() * abs(np.linalg.det(np.asarray(affine)[:3, :3])),  # mm^3
+        lambda mask, affine: np.asarray(mask).size * abs(np.linalg.det(np.asarray(affine)[:3, :3])) / 1000,
     ],
 )
-def _check_12_3(answer: Any) -> str | None:
-    for signal, starts, window, std, seed in _cases_12_3():
-        got = np.asarray(call(answer, signal.copy(), starts.copy(), window, std, seed), dtype=float)
-        if got.shape != (len(starts), len(signal)):
-            return f"return one occluded copy per start: shape {(len(starts), len(signal))}, got {got.shape}."
-        problem = _noise_rows_ok(got, signal, starts, window, std)
-        if problem:
-            return problem
-        again = np.asarray(call(answer, signal.copy(), starts.copy(), window, std, seed), dtype=float)
-        if not np.array_equal(got, again):
-            return "two calls with the same seed gave different noise: draw it from np.random.default_rng(seed)."
+def _check_10_3(answer: Any) -> str | None:
+    for mask, affine in _volume_cases():
+        zooms = np.linalg.norm(affine[:3, :3], axis=0)
+        expected = float((np.asarray(mask) > 0).sum()) * abs(float(np.linalg.det(affine[:3, :3]))) / 1000.0
+        got = call(answer, mask.copy(), affine.copy())
+        if not close(got, expected, 1e-6 * max(expected, 1.0)):
+            return (
+                f"wrong volume for a {mask.shape} mask with {int((mask > 0).sum())} lesion voxels of "
+                f"{zooms[0]:.2f} x {zooms[1]:.2f} x {zooms[2]:.2f} mm (answer in millilitres)."
+            )
     return None

@@ -1,8 +1,4 @@
-"""Checks for the exercises of notebook 14.
-
-14.1 is the notebook's one direct transcription; 14.2 implements a rule stated in words; 14.3 finds the
-leak in a given way of choosing the out-of-distribution limit. No check prints or hints its expected value.
-"""
+"""Checks for the exercises of notebook 14."""
 
 from __future__ import annotations
 
@@ -11,95 +7,125 @@ from typing import Any
 import numpy as np
 
 from ._api import call, close, exercise
+from ._bughunt import bug_hunt_feedback, line_letters
+
+
+def _ref_grad_cam_12(A: np.ndarray, dA: np.ndarray) -> np.ndarray:
+    return np.maximum((A * dA.mean(axis=(0, 1))).sum(axis=-1), 0)
 
 
 @exercise(
     "14.1",
-    "Positives in the top k",
-    hint="Which k cases would a radiologist read first? Count how many of those truly have pneumonia.",
+    "Grad-CAM from arrays",
+    hint="One weight per channel: the MEAN of dA over the two spatial axes; weighted sum over channels; then ReLU.",
     wrong=[
-        lambda y_prob, y_true, k: int(np.asarray(y_true)[np.argsort(np.asarray(y_prob))[:k]].sum()),
-        lambda y_prob, y_true, k: int((np.asarray(y_prob) >= 0.5).sum()),
-        lambda y_prob, y_true, k: int(np.asarray(y_true)[:k].sum()),
+        lambda A, dA: (A * dA.mean(axis=(0, 1))).sum(axis=-1),
+        lambda A, dA: np.maximum((A * dA.sum(axis=(0, 1))).sum(axis=-1), 0),
+        lambda A, dA: np.maximum((A * dA).sum(axis=-1), 0),
     ],
 )
-def _check_14_1(answer: Any) -> str | None:
-    rng = np.random.default_rng(14)
-    for n, k in [(40, 10), (200, 37), (15, 15)]:
-        y = (rng.random(n) < 0.3).astype(int)
-        p = np.clip(0.35 * y + rng.random(n) * 0.65, 0, 1)
-        expected = int(y[np.argsort(-p, kind="stable")[:k]].sum())
-        got = call(answer, p, y, k)
-        if not isinstance(got, (int, np.integer)):
-            return f"return a whole number (a count), got {type(got).__name__}."
-        if got != expected:
-            return f"with {n} cases and k={k} the count is off."
+def _check_12_1(answer: Any) -> str | None:
+    rng = np.random.default_rng(12)
+    for shape in [(7, 7, 5), (3, 4, 2)]:
+        A = rng.random(shape)
+        dA = rng.normal(size=shape)
+        got = np.asarray(call(answer, A, dA), dtype=float)
+        if got.shape != shape[:2]:
+            return f"for A of shape {shape} the map must have shape {shape[:2]}, got {got.shape}."
+        if np.any(got < 0):
+            return "the map has negative values: Grad-CAM keeps only what speaks FOR the class."
+        if not close(got, _ref_grad_cam_12(A, dA), tol=1e-8):
+            return "the values are off: check how the channel weights are computed from dA."
     return None
+
+
+# Exercise 14.2: the lines of the Grad-CAM implementation shown in the notebook, and which of them are wrong.
+LINES_12_2 = {"A", "B", "C", "D", "E", "F"}
+BUGS_12_2 = {"A", "D", "F"}
 
 
 @exercise(
     "14.2",
-    "A cautious referral rule",
-    hint="Which question must be asked first: is the model sure enough to decide at all?",
-    wrong=[
-        lambda prob, low, high, threshold: "refer" if prob >= threshold else "no referral",
-        lambda prob, low, high, threshold: "uncertain" if low < threshold < high else "refer",
-        lambda prob, low, high, threshold: (
-            "uncertain" if low <= threshold <= high else ("refer" if prob > threshold else "no referral")
-        ),
-    ],
+    "Find the bugs in a Grad-CAM implementation",
+    hint="Compare each line with section 2's formula and ask two questions: does the change alter the map AFTER "
+    "each map is scaled to [0, 1], and does it still work for a case the model is very sure of?",
+    wrong=[set(), {"C"}, {"A", "C", "D", "F"}, {"D", "F"}, {"A", "D"}, {"A", "D", "E", "F"}, "ADF"],
 )
-def _check_14_2(answer: Any) -> str | None:
-    cases = [
-        ((0.8, 0.7, 0.9, 0.5), "refer"),
-        ((0.2, 0.1, 0.3, 0.5), "no referral"),
-        ((0.55, 0.4, 0.7, 0.5), "uncertain"),
-        ((0.45, 0.3, 0.5, 0.5), "uncertain"),
-        ((0.5, 0.5, 0.5, 0.5), "uncertain"),
-        ((0.3, 0.31, 0.4, 0.3), "refer"),
+def _check_12_2(answer: Any) -> str | None:
+    chosen = line_letters(answer, LINES_12_2)
+    if isinstance(chosen, str):
+        return chosen
+    if "C" in chosen:
+        return (
+            "one line you chose only multiplies every map by the same positive number: does that survive the scaling?"
+        )
+    return bug_hunt_feedback(chosen, BUGS_12_2)
+
+
+def _cases_12_3() -> list[tuple[np.ndarray, np.ndarray, int, float, int]]:
+    """Signals, occlusion starts, window, noise level and seed: varied lengths, steps and seeds."""
+    rng = np.random.default_rng(123)
+    return [
+        (rng.normal(0, 1, 400).astype(np.float32), np.arange(0, 400 - 50 + 1, 25), 50, 0.01, 0),
+        (np.sin(np.linspace(0, 20, 301)), np.arange(0, 301 - 40 + 1, 13), 40, 0.2, 7),
+        (rng.uniform(-1, 1, 1000), np.array([0, 100, 960]), 40, 0.05, 3),
     ]
-    for args, expected in cases:
-        got = call(answer, *args)
-        if got != expected:
-            return f"prob={args[0]}, interval [{args[1]}, {args[2]}], threshold {args[3]}: got {got!r}."
+
+
+def _noise_rows_ok(got: np.ndarray, signal: np.ndarray, starts: np.ndarray, window: int, std: float) -> str | None:
+    """What is wrong with the occluded rows, or None: the window holds fresh noise, the rest is untouched."""
+    for k, s in enumerate(starts):
+        inside = np.zeros(len(signal), dtype=bool)
+        inside[s : s + window] = True
+        if not np.allclose(got[k, ~inside], signal[~inside]):
+            return f"row {k} changes samples outside its window [{s}, {s + window})."
+        if np.allclose(got[k, inside], 0.0):
+            return "the window is silenced with zeros; replace it with low-level noise instead."
+        if np.corrcoef(got[k, inside], signal[inside])[0, 1] > 0.5:
+            return "the window still contains the signal: REPLACE it with noise, do not add noise to it."
+    replaced = np.concatenate([got[k, s : s + window] for k, s in enumerate(starts)])
+    if abs(replaced.std() / std - 1) > 0.2 or abs(replaced.mean()) > 4 * std / np.sqrt(len(replaced)) + 1e-12:
+        return "the noise in the windows does not have mean 0 and standard deviation noise_std."
     return None
 
 
-def _leaky_limit(in_val_scores, ood_scores, accept=0.95):
-    """The given (leaky) code: the limit that best separates the OOD examples from the validation images."""
-    s_in, s_out = np.asarray(in_val_scores, float), np.asarray(ood_scores, float)
-    cands = np.unique(np.r_[s_in, s_out])
-    acc = [np.mean(s_in <= t) + np.mean(s_out > t) for t in cands]
-    return float(cands[int(np.argmax(acc))])
+def _normal_12_3(seed: int | None, std: float):
+    """Draws ``n`` Gaussian samples per call from one generator (``seed=None``: unseeded, a known mistake)."""
+    gen = np.random.default_rng(seed)
+    return lambda n: gen.normal(0.0, std, n)
+
+
+def _occluded_12_3(signal, starts, window: int, fill, add: bool = False) -> np.ndarray:
+    """Known-wrong answers of 12.3: each window filled with ``fill(n)`` (or ``fill(n)`` added to the signal)."""
+    out = np.repeat(np.asarray(signal, dtype=float)[None], len(starts), axis=0)
+    for k, s in enumerate(starts):
+        n = len(out[k, s : s + window])
+        out[k, s : s + window] = out[k, s : s + window] + fill(n) if add else fill(n)
+    return out
 
 
 @exercise(
     "14.3",
-    "Find the leak: choosing the OOD limit",
-    hint="The limit must work for strange inputs nobody has seen yet. Which of the arguments is it allowed to "
-    "depend on, and what does `accept` promise about the validation images?",
+    "Change the experiment: a noise baseline",
+    hint="Start every row as a copy of the signal; only the samples from start to start + window change, and "
+    "their new values come from the generator np.random.default_rng(seed).",
     wrong=[
-        _leaky_limit,
-        lambda in_val_scores, ood_scores, accept=0.95: float(np.quantile(np.asarray(ood_scores, float), 1 - accept)),
-        lambda in_val_scores, ood_scores, accept=0.95: float((np.mean(in_val_scores) + np.mean(ood_scores)) / 2),
-        lambda in_val_scores, ood_scores, accept=0.95: float(np.max(in_val_scores)),
+        lambda sig, starts, w, std, seed: _occluded_12_3(sig, starts, w, np.zeros),
+        lambda sig, starts, w, std, seed: _occluded_12_3(sig, starts, w, _normal_12_3(seed, std), add=True),
+        lambda sig, starts, w, std, seed: _occluded_12_3(sig, starts, w, _normal_12_3(None, std)),
+        lambda sig, starts, w, std, seed: _occluded_12_3(sig, starts, w + 1, _normal_12_3(seed, std)),
+        lambda sig, starts, w, std, seed: _occluded_12_3(sig, starts, w, _normal_12_3(seed, 1.0)),
     ],
 )
-def _check_14_3(answer: Any) -> str | None:
-    for seed in (0, 1, 2):
-        rng = np.random.default_rng(seed)
-        s_in = rng.gamma(4.0 + seed, 2.0, 400)
-        accept = (0.95, 0.9, 0.99)[seed]
-        limits = []
-        for shift in (5.0, 30.0):  # two different OOD sets: a leak-free limit cannot move
-            s_out = s_in.mean() + shift + rng.gamma(2.0, 3.0, 50)
-            got = call(answer, s_in, s_out, accept)
-            try:
-                limits.append(float(got))
-            except (TypeError, ValueError):
-                return f"return one number (the limit), got {type(got).__name__}."
-        if not close(limits[0], limits[1], 1e-12):
-            return "your limit changes when only the out-of-distribution examples change: it is tuned on them."
-        if not close(np.mean(s_in <= limits[0]), accept, 0.01):
-            return f"with accept={accept} your limit does not let that share of the validation images through."
+def _check_12_3(answer: Any) -> str | None:
+    for signal, starts, window, std, seed in _cases_12_3():
+        got = np.asarray(call(answer, signal.copy(), starts.copy(), window, std, seed), dtype=float)
+        if got.shape != (len(starts), len(signal)):
+            return f"return one occluded copy per start: shape {(len(starts), len(signal))}, got {got.shape}."
+        problem = _noise_rows_ok(got, signal, starts, window, std)
+        if problem:
+            return problem
+        again = np.asarray(call(answer, signal.copy(), starts.copy(), window, std, seed), dtype=float)
+        if not np.array_equal(got, again):
+            return "two calls with the same seed gave different noise: draw it from np.random.default_rng(seed)."
     return None

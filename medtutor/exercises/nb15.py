@@ -1,4 +1,4 @@
-"""Checks for the exercises of notebook 15 (neural networks from the ground up)."""
+"""Checks for the exercises of notebook 15."""
 
 from __future__ import annotations
 
@@ -8,179 +8,166 @@ import numpy as np
 
 from ._api import call, close, exercise
 
-# --------------------------------------------------------------------------- 15.1 batch norm's moving mean
 
-_BN_MOMENTUM = 0.99  # Keras' default for BatchNormalization
-_BATCH_MEAN = 10.0
+def _eod_reference(y: np.ndarray, p: np.ndarray, g: np.ndarray) -> float:
+    rates = [np.mean(p[(g == k) & (y == 1)] == 1) for k in np.unique(g)]
+    return float(max(rates) - min(rates))
 
 
-def _moving_mean_after(calls: int) -> float:
-    """Moving mean of a fresh batch-norm layer after ``calls`` training calls on batches of mean 10."""
-    return _BATCH_MEAN * (1 - _BN_MOMENTUM**calls)
+def _eod_cases() -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    rng = np.random.default_rng(13)
+    fixed = (
+        np.array([1, 1, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0]),
+        np.array([1, 1, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0]),
+        np.array(["a"] * 6 + ["b"] * 6),
+    )
+    three = (rng.integers(0, 2, 200), rng.integers(0, 2, 200), rng.choice(np.array(["x", "y", "z"]), 200))
+    three[0][:6] = 1  # every group has diseased cases
+    three[2][:6] = ["x", "x", "y", "y", "z", "z"]
+    return [fixed, three, *_many_group_cases()]
+
+
+def _many_group_cases() -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Cases with 3-5 groups where the extreme sensitivities lie in the LAST groups (seeds vary the rest).
+
+    An answer that only compares the first two groups, or one group against the rest, is refused.
+    """
+    cases = []
+    for seed, n_groups in ((1, 3), (2, 4), (3, 5)):
+        rng = np.random.default_rng(seed)
+        names = np.array([f"g{k}" for k in range(n_groups)])
+        g = np.repeat(names, 30)
+        y = np.ones(len(g), dtype=np.int64)
+        y[rng.random(len(g)) < 0.3] = 0
+        sens = np.linspace(0.6, 0.7, n_groups)
+        sens[-1], sens[-2] = 1.0, 0.2  # the largest gap involves the last two groups
+        p = (rng.random(len(g)) < sens[np.searchsorted(names, g)]).astype(np.int64)
+        cases.append((y, p, g))
+    return cases
+
+
+def _sensitivity_in(y: np.ndarray, p: np.ndarray, members: np.ndarray) -> float:
+    """Share of the diseased cases among ``members`` called positive (used by the known-wrong answers)."""
+    return float(np.mean(p[members & (y == 1)] == 1))
 
 
 @exercise(
     "15.1",
-    "Predict batch norm's moving mean",
-    hint="At each training call the moving mean keeps `momentum` of its old value and takes only the rest from "
-    "the batch; it starts at 0.",
+    "Equal-opportunity difference by hand",
+    hint="Within each group keep only the diseased cases (y_true == 1); the share of them with y_pred == 1 is "
+    "that group's sensitivity. Return the largest minus the smallest.",
     wrong=[
-        lambda: {"after_1": 10.0, "after_100": 10.0},  # as if the batch statistics were copied
-        lambda: {"after_1": 0.1, "after_100": 10.0},  # linear growth, capped
-        lambda: {"after_1": 9.9, "after_100": 10.0},  # momentum and 1 - momentum swapped
-        lambda: {"after_1": 0.0, "after_100": 0.0},  # as if training calls did not update it
+        lambda y, p, g: 0.0,
+        lambda y, p, g: float(
+            max(np.mean(p[g == k] == y[g == k]) for k in np.unique(g))
+            - min(np.mean(p[g == k] == y[g == k]) for k in np.unique(g))
+        ),
+        lambda y, p, g: -_eod_reference(y, p, g),
+        lambda y, p, g: float(
+            max(np.mean(p[g == k]) for k in np.unique(g)) - min(np.mean(p[g == k]) for k in np.unique(g))
+        ),
+        # a two-group answer: compares only the first two groups
+        lambda y, p, g: abs(_sensitivity_in(y, p, g == np.unique(g)[0]) - _sensitivity_in(y, p, g == np.unique(g)[1])),
+        # a two-group answer: the first case's group against everybody else
+        lambda y, p, g: abs(_sensitivity_in(y, p, g == g[0]) - _sensitivity_in(y, p, g != g[0])),
     ],
 )
-def _check_15_1(answer: Any) -> str | None:
-    got = call(answer)
-    if not isinstance(got, dict) or set(got) != {"after_1", "after_100"}:
-        return 'return a dict {"after_1": number, "after_100": number}.'
-    try:
-        values = {k: float(v) for k, v in got.items()}
-    except (TypeError, ValueError):
-        return "both predictions must be numbers."
-    if not close(values["after_1"], _moving_mean_after(1), 0.005):
-        return "your prediction after one call is off: what share of the batch mean enters the moving mean?"
-    if not close(values["after_100"], _moving_mean_after(100), 0.05):
-        return (
-            "your prediction after 100 calls is off: the gap to the batch mean shrinks by the same factor at "
-            "every call."
-        )
+def _check_13_1(answer: Any) -> str | None:
+    for y, p, g in _eod_cases():
+        got = call(answer, y.copy(), p.copy(), g.copy())
+        try:
+            got = float(got)
+        except (TypeError, ValueError):
+            return f"return one number, got {type(got).__name__}."
+        if not close(got, _eod_reference(y, p, g), 1e-9):
+            n_groups = len(np.unique(g))
+            return f"wrong difference for a case with {n_groups} groups and {len(y)} cases."
     return None
 
 
-# --------------------------------------------------------------------------- 15.2 find the backprop bug
+def _cost_reference(y: np.ndarray, p: np.ndarray, cost_fn: float, cost_fp: float) -> float:
+    """The highest distinct value of p that minimises cost_fn * FN + cost_fp * FP (positive when p >= t)."""
+    best_t, best_cost = None, None
+    for t in np.unique(p):
+        called = p >= t
+        cost = cost_fn * np.sum((y == 1) & ~called) + cost_fp * np.sum((y == 0) & called)
+        if best_cost is None or cost <= best_cost:
+            best_t, best_cost = float(t), cost
+    return float(best_t)
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-def _reference_grads(X, y, W1, b1, W2, b2) -> tuple[np.ndarray, ...]:
-    """Gradients of the mean binary cross-entropy of a one-hidden-layer ReLU MLP with a sigmoid output."""
-    pre = X @ W1 + b1
-    hidden = np.maximum(pre, 0)
-    delta_out = (_sigmoid(hidden @ W2 + b2)[:, 0] - y)[:, None] / len(y)
-    delta_hidden = (delta_out @ W2.T) * (pre > 0)
-    return X.T @ delta_hidden, delta_hidden.sum(axis=0), hidden.T @ delta_out, delta_out.sum(axis=0)
-
-
-def _forum_grads(X, y, W1, b1, W2, b2, mean_fix: bool = False, relu_fix: bool = False):
-    """The buggy forum version of notebook 15 (no 1/n on the output gradients, no ReLU mask), optionally half-fixed."""
-    pre = X @ W1 + b1
-    hidden = np.maximum(pre, 0)
-    err = (_sigmoid(hidden @ W2 + b2)[:, 0] - y)[:, None]
-    scale = len(y) if mean_fix else 1
-    dW2, db2 = hidden.T @ err / scale, err.sum(axis=0) / scale
-    back = err @ W2.T
-    if relu_fix:
-        back = back * (pre > 0)
-    return X.T @ back / len(y), back.sum(axis=0) / len(y), dW2, db2
-
-
-def _cases_15_2() -> list[tuple[np.ndarray, ...]]:
-    """Random small problems (several seeds and shapes) with some ReLU units inactive."""
+def _cost_cases() -> list[tuple[np.ndarray, np.ndarray, float, float]]:
+    """Cases with other seeds, sizes, prevalences and cost ratios, including ties in p."""
     cases = []
-    for seed, (n, d, h) in enumerate([(8, 5, 4), (17, 3, 6), (32, 10, 7), (1, 4, 3)]):
-        g = np.random.default_rng(150 + seed)
-        X = g.normal(size=(n, d))
-        y = g.integers(0, 2, size=n).astype(float)
-        W1, b1 = g.normal(size=(d, h)), g.normal(0, 0.5, size=h)
-        W2, b2 = g.normal(size=(h, 1)), g.normal(size=1)
-        cases.append((X, y, W1, b1, W2, b2))
+    for seed, n, prev, (c_fn, c_fp) in [
+        (0, 40, 0.3, (5, 1)),
+        (1, 64, 0.6, (5, 1)),
+        (2, 25, 0.5, (1, 1)),
+        (3, 80, 0.2, (1, 4)),
+        (4, 50, 0.5, (10, 1)),
+    ]:
+        rng = np.random.default_rng(seed)
+        y = (rng.random(n) < prev).astype(int)
+        y[:2] = [0, 1]
+        p = np.clip(0.35 * y + rng.normal(0.35, 0.2, n), 0, 1).round(2)  # rounding makes ties
+        cases.append((y, p, float(c_fn), float(c_fp)))
     return cases
+
+
+def _youden_on_grid(y: Any, p: Any, cost_fn: float, cost_fp: float) -> float:
+    """A known-wrong answer: Youden's J ignores the stated costs."""
+    y, p = np.asarray(y), np.asarray(p, dtype=float)
+    best = max(np.unique(p), key=lambda t: np.mean(p[y == 1] >= t) + np.mean(p[y == 0] < t))
+    return float(best)
 
 
 @exercise(
     "15.2",
-    "Find the bug in a backward pass",
-    hint="Compare each of the four gradients with a finite difference of the mean loss; then ask which factor "
-    "of the chain rule each wrong one is missing.",
+    "A threshold under stated costs",
+    hint="Try each distinct probability as the threshold, count the missed cases (FN) and false alarms (FP) it "
+    "gives, and weigh them by their costs.",
     wrong=[
-        _forum_grads,
-        lambda *a: _forum_grads(*a, mean_fix=True),  # only the 1/n fixed
-        lambda *a: _forum_grads(*a, relu_fix=True),  # only the ReLU mask fixed
+        _youden_on_grid,
+        lambda y, p, cost_fn, cost_fp: 0.5,
+        lambda y, p, cost_fn, cost_fp: _cost_reference(np.asarray(y), np.asarray(p, float), cost_fp, cost_fn),
     ],
 )
-def _check_15_2(answer: Any) -> str | None:
-    names = ["dW1", "db1", "dW2", "db2"]
-    for k, case in enumerate(_cases_15_2()):
-        got = call(answer, *(np.array(a, copy=True) for a in case))
-        if not isinstance(got, (tuple, list)) or len(got) != 4:
-            return "return a tuple (dW1, db1, dW2, db2)."
-        expected = _reference_grads(*case)
-        for name, g, e in zip(names, got, expected):
-            g = np.asarray(g, dtype=float)
-            if g.shape != e.shape:
-                return f"{name} should have shape {e.shape} for test problem {k + 1}, got {g.shape}."
-            if not close(g, e, 1e-8):
-                return f"{name} is wrong on test problem {k + 1} (checked against the mean loss)."
-    return None
+def _check_13_2(answer: Any) -> str | None:
+    failures, swapped_everywhere = [], True
+    for y, p, c_fn, c_fp in _cost_cases():
+        got = call(answer, y.copy(), p.copy(), c_fn, c_fp)
+        try:
+            got = float(got)
+        except (TypeError, ValueError):
+            return "return one threshold (a number)."
+        swapped_everywhere &= abs(got - _cost_reference(y, p, c_fp, c_fn)) < 1e-12
+        if abs(got - _cost_reference(y, p, c_fn, c_fp)) > 1e-12:
+            failures.append(f"cost ratio {c_fn:g}:{c_fp:g} with {len(y)} cases")
+    if not failures:
+        return None
+    if swapped_everywhere:
+        return "the costs look swapped: cost_fn weighs the missed cases (FN), cost_fp the false alarms."
+    return f"not the cheapest threshold for {failures[0]} ({len(failures)} of {len(_cost_cases())} cases wrong)."
 
 
-# --------------------------------------------------------------------------- 15.3 momentum in the narrow valley
-
-_KAPPA, _LR, _START = 100.0, 0.018, (-4.0, 1.0)
-
-
-def _steps_to_tolerance(mu: float, tol: float = 1e-6, max_steps: int = 100_000) -> int:
-    """Updates of heavy-ball momentum (mu = 0: gradient descent) until the bowl's value first drops below tol."""
-    theta, v = np.array(_START), np.zeros(2)
-    curvature = np.array([1.0, _KAPPA])
-    for steps in range(max_steps):
-        if 0.5 * float(np.sum(curvature * theta**2)) < tol:
-            return steps
-        v = mu * v - _LR * curvature * theta
-        theta = theta + v
-    raise RuntimeError("the reference optimiser did not converge")  # pragma: no cover
+METRICS_13_3 = {"AUC", "ECE", "sensitivity", "specificity"}
 
 
 @exercise(
     "15.3",
-    "Momentum in a narrow valley",
-    hint="Count the updates in a loop that stops as soon as f(theta) < 1e-6; use the same learning rate for "
-    "both runs and only change the momentum.",
-    wrong=[
-        lambda: {"gd": _steps_to_tolerance(0.9), "momentum": _steps_to_tolerance(0.0)},  # swapped
-        lambda: {"gd": _steps_to_tolerance(0.0), "momentum": _steps_to_tolerance(0.0)},  # momentum not applied
-        lambda: {"gd": _steps_to_tolerance(0.0) + 1, "momentum": _steps_to_tolerance(0.9) + 1},  # counts evaluations
-    ],
+    "What does a new threshold change?",
+    hint="AUC and ECE are computed from the probabilities alone; which numbers need a threshold to be computed?",
+    wrong=[METRICS_13_3, {"AUC", "sensitivity", "specificity"}, {"sensitivity"}, {"ECE", "sensitivity", "specificity"}],
 )
-def _check_15_3(answer: Any) -> str | None:
-    got = call(answer)
-    if not isinstance(got, dict) or set(got) != {"gd", "momentum"}:
-        return 'return a dict {"gd": number of steps, "momentum": number of steps}.'
-    for key, mu in [("gd", 0.0), ("momentum", 0.9)]:
-        value = got[key]
-        if not isinstance(value, (int, np.integer)):
-            return f"the {key!r} count must be an int, got {type(value).__name__}."
-        if value != _steps_to_tolerance(mu):
-            other = "momentum" if key == "gd" else "gd"
-            if value == _steps_to_tolerance(0.9 if key == "gd" else 0.0):
-                return f"your {key!r} count looks like the count of the {other!r} run."
-            return f"the {key!r} count is not right: check the stopping rule and the learning rate."
+def _check_13_3(answer: Any) -> str | None:
+    if not isinstance(answer, (set, frozenset, list, tuple)) or not all(isinstance(a, str) for a in answer):
+        return 'answer with a set of names, e.g. {"AUC"}.'
+    lookup = {m.lower(): m for m in METRICS_13_3}
+    chosen = {lookup.get(a.strip().lower(), a) for a in answer}
+    if not chosen <= METRICS_13_3:
+        return f"choose among {sorted(METRICS_13_3)}."
+    if chosen & {"AUC", "ECE"}:
+        return "a threshold does not change the probabilities: can a number computed from them alone change?"
+    if chosen != {"sensitivity", "specificity"}:
+        return "one number that depends on the threshold is missing."
     return None
-
-
-# --------------------------------------------------------------------------- 15.4 a model left in training mode
-
-_TRAINING_MODE_FEEDBACK = {
-    "a": "the weights are the same, but in training mode two layers do not behave as they do at inference.",
-    "b": "dropout is only half of the story: what does batch normalisation do with a batch holding a single case?",
-    "d": "Keras runs batch normalisation in training mode on any batch size; check what the batch statistics are "
-    "when the batch holds one case.",
-}
-
-
-@exercise(
-    "15.4",
-    "A model left in training mode",
-    hint="In training mode batch norm standardises with the statistics of the batch itself; work out x - mean "
-    "for a batch of one, then follow what is left through dropout.",
-    wrong=[lambda: "a", lambda: "b", lambda: "d"],
-)
-def _check_15_4(answer: Any) -> str | None:
-    got = call(answer)
-    if not isinstance(got, str) or got.strip().lower() not in ("a", "b", "c", "d"):
-        return 'return one letter, "a", "b", "c" or "d".'
-    return _TRAINING_MODE_FEEDBACK.get(got.strip().lower())

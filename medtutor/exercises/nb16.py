@@ -1,142 +1,105 @@
-"""Checks for the exercises of notebook 16 (transfer learning: from chest X-rays to breast ultrasound)."""
+"""Checks for the exercises of notebook 16.
+
+14.1 is the notebook's one direct transcription; 14.2 implements a rule stated in words; 14.3 finds the
+leak in a given way of choosing the out-of-distribution limit. No check prints or hints its expected value.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ._api import call, exercise
+import numpy as np
 
-#: The course CNN's layers that hold weights, split into the pretrained base and the head trained anew.
-_BASE = ("conv1", "conv2", "last_conv")
-_HEAD = ("dense", "prob")
-
-# --------------------------------------------------------------------------- 16.1 what moves with a frozen base
+from ._api import call, close, exercise
 
 
 @exercise(
     "16.1",
-    "Predict what moves during feature extraction",
-    hint="A layer's weights change only if the layer holds weights and is trainable; section 3 froze some by name.",
+    "Positives in the top k",
+    hint="Which k cases would a radiologist read first? Count how many of those truly have pneumonia.",
     wrong=[
-        lambda: set(_BASE) | set(_HEAD),  # as if freezing did nothing
-        lambda: {"prob"},  # only the output layer
-        lambda: set(_BASE),  # base and head swapped
-        lambda: set(),  # nothing moves
-        lambda: {"dense", "prob", "dropout"},  # a layer without weights
+        lambda y_prob, y_true, k: int(np.asarray(y_true)[np.argsort(np.asarray(y_prob))[:k]].sum()),
+        lambda y_prob, y_true, k: int((np.asarray(y_prob) >= 0.5).sum()),
+        lambda y_prob, y_true, k: int(np.asarray(y_true)[:k].sum()),
     ],
 )
-def _check_16_1(answer: Any) -> str | None:
-    got = call(answer)
-    if not isinstance(got, (set, frozenset, list, tuple)) or not all(isinstance(n, str) for n in got):
-        return 'return a set of layer names, e.g. {"name1", "name2"}.'
-    got = set(got)
-    known = {"image", "conv1", "pool1", "conv2", "pool2", "last_conv", "gap", "dropout", "dense", "prob"}
-    if got - known:
-        return f"{sorted(got - known)} is not a layer of the course CNN: list names from `frozen.summary()`."
-    if got & {"image", "pool1", "pool2", "gap", "dropout"}:
-        return "some of the layers you list have no weights at all, so nothing in them can change."
-    if got & set(_BASE):
-        return "you list a layer that was frozen: a frozen layer receives no update."
-    if got != set(_HEAD):
-        return "a trainable layer with weights is missing from your set."
+def _check_14_1(answer: Any) -> str | None:
+    rng = np.random.default_rng(14)
+    for n, k in [(40, 10), (200, 37), (15, 15)]:
+        y = (rng.random(n) < 0.3).astype(int)
+        p = np.clip(0.35 * y + rng.random(n) * 0.65, 0, 1)
+        expected = int(y[np.argsort(-p, kind="stable")[:k]].sum())
+        got = call(answer, p, y, k)
+        if not isinstance(got, (int, np.integer)):
+            return f"return a whole number (a count), got {type(got).__name__}."
+        if got != expected:
+            return f"with {n} cases and k={k} the count is off."
     return None
-
-
-# --------------------------------------------------------------------------- 16.2 find the bug: a base not quite frozen
-
-
-def _models_16_2() -> list[Any]:
-    """Fresh test models: the course CNN, and a small CNN with batch normalisation in its base."""
-    import keras
-    from keras import layers
-
-    from medtutor.models import pneumonia_cnn
-
-    inputs = keras.Input((16, 16, 1))
-    x = layers.Conv2D(4, 3, name="conv")(inputs)
-    x = layers.BatchNormalization(name="bn")(x)
-    x = layers.ReLU(name="relu")(x)
-    x = layers.GlobalAveragePooling2D(name="gap")(x)
-    x = layers.Dense(4, name="dense")(x)
-    bn_model = keras.Model(inputs, layers.Dense(1, activation="sigmoid", name="prob")(x))
-    return [pneumonia_cnn(), bn_model]
-
-
-def _buggy_freeze(model: Any) -> Any:
-    """The colleague's version: model.layers[0] is the input layer, so the slice misses a convolution."""
-    for layer in model.layers[:3]:
-        layer.trainable = False
-    return model
-
-
-def _freeze_convolutions_only(model: Any) -> Any:
-    """Freezes by type: every Conv2D, but a batch-norm layer of the base stays trainable (training mode)."""
-    import keras
-
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.Conv2D):
-            layer.trainable = False
-    return model
-
-
-def _freeze_all(model: Any) -> Any:
-    model.trainable = False
-    return model
 
 
 @exercise(
     "16.2",
-    "Find the bug: a base that is not quite frozen",
-    hint="Print `[(layer.name, layer.trainable) for layer in model.layers]` after calling your function; what is "
-    "model.layers[0]? Decide by the layer's name, not by its position or its type.",
-    wrong=[_buggy_freeze, _freeze_convolutions_only, _freeze_all, lambda model: model],
+    "A cautious referral rule",
+    hint="Which question must be asked first: is the model sure enough to decide at all?",
+    wrong=[
+        lambda prob, low, high, threshold: "refer" if prob >= threshold else "no referral",
+        lambda prob, low, high, threshold: "uncertain" if low < threshold < high else "refer",
+        lambda prob, low, high, threshold: (
+            "uncertain" if low <= threshold <= high else ("refer" if prob > threshold else "no referral")
+        ),
+    ],
 )
-def _check_16_2(answer: Any) -> str | None:
-    for model in _models_16_2():
-        got = call(answer, model)
-        model = model if got is None else got
-        if not hasattr(model, "layers"):
-            return "return the model (or modify it in place and return None)."
-        for layer in model.layers:
-            if not layer.weights:
-                continue
-            if layer.name in _HEAD and not layer.trainable:
-                return "a head layer is frozen: the new head must learn."
-            if layer.name not in _HEAD and layer.trainable:
-                kind = "a batch-normalisation" if "BatchNormalization" in type(layer).__name__ else "a base"
-                return f"{kind} layer of the model named {model.name!r} is still trainable."
+def _check_14_2(answer: Any) -> str | None:
+    cases = [
+        ((0.8, 0.7, 0.9, 0.5), "refer"),
+        ((0.2, 0.1, 0.3, 0.5), "no referral"),
+        ((0.55, 0.4, 0.7, 0.5), "uncertain"),
+        ((0.45, 0.3, 0.5, 0.5), "uncertain"),
+        ((0.5, 0.5, 0.5, 0.5), "uncertain"),
+        ((0.3, 0.31, 0.4, 0.3), "refer"),
+    ]
+    for args, expected in cases:
+        got = call(answer, *args)
+        if got != expected:
+            return f"prob={args[0]}, interval [{args[1]}, {args[2]}], threshold {args[3]}: got {got!r}."
     return None
 
 
-# --------------------------------------------------------------------------- 16.3 interpret a paired interval
-
-_CASES_16_3 = [
-    ((0.05, 0.01, 0.09), "transfer better"),
-    ((0.03, -0.01, 0.07), "no evidence"),
-    ((-0.04, -0.08, -0.01), "scratch better"),
-    ((-0.01, -0.05, 0.03), "no evidence"),
-    ((0.12, 0.002, 0.25), "transfer better"),
-    ((-0.2, -0.3, -0.005), "scratch better"),
-]
+def _leaky_limit(in_val_scores, ood_scores, accept=0.95):
+    """The given (leaky) code: the limit that best separates the OOD examples from the validation images."""
+    s_in, s_out = np.asarray(in_val_scores, float), np.asarray(ood_scores, float)
+    cands = np.unique(np.r_[s_in, s_out])
+    acc = [np.mean(s_in <= t) + np.mean(s_out > t) for t in cands]
+    return float(cands[int(np.argmax(acc))])
 
 
 @exercise(
     "16.3",
-    "Interpret a paired gain and its interval",
-    hint="The gain is transfer minus scratch. Which values does the interval allow, and is zero among them?",
+    "Find the leak: choosing the OOD limit",
+    hint="The limit must work for strange inputs nobody has seen yet. Which of the arguments is it allowed to "
+    "depend on, and what does `accept` promise about the validation images?",
     wrong=[
-        lambda g, lo, hi: "transfer better" if g > 0 else "scratch better",  # the point estimate alone
-        lambda g, lo, hi: "transfer better" if lo > 0 else "scratch better",  # never "no evidence"
-        lambda g, lo, hi: "scratch better" if lo > 0 else "transfer better" if hi < 0 else "no evidence",  # swapped
-        lambda g, lo, hi: "no evidence",
+        _leaky_limit,
+        lambda in_val_scores, ood_scores, accept=0.95: float(np.quantile(np.asarray(ood_scores, float), 1 - accept)),
+        lambda in_val_scores, ood_scores, accept=0.95: float((np.mean(in_val_scores) + np.mean(ood_scores)) / 2),
+        lambda in_val_scores, ood_scores, accept=0.95: float(np.max(in_val_scores)),
     ],
 )
-def _check_16_3(answer: Any) -> str | None:
-    allowed = {"transfer better", "scratch better", "no evidence"}
-    for k, (args, expected) in enumerate(_CASES_16_3, start=1):
-        got = call(answer, *args)
-        if got not in allowed:
-            return f"return one of {sorted(allowed)}, got {got!r}."
-        if got != expected:
-            return f"test case {k} (gain {args[0]:+.3f}, interval [{args[1]:+.3f}, {args[2]:+.3f}]) is misread."
+def _check_14_3(answer: Any) -> str | None:
+    for seed in (0, 1, 2):
+        rng = np.random.default_rng(seed)
+        s_in = rng.gamma(4.0 + seed, 2.0, 400)
+        accept = (0.95, 0.9, 0.99)[seed]
+        limits = []
+        for shift in (5.0, 30.0):  # two different OOD sets: a leak-free limit cannot move
+            s_out = s_in.mean() + shift + rng.gamma(2.0, 3.0, 50)
+            got = call(answer, s_in, s_out, accept)
+            try:
+                limits.append(float(got))
+            except (TypeError, ValueError):
+                return f"return one number (the limit), got {type(got).__name__}."
+        if not close(limits[0], limits[1], 1e-12):
+            return "your limit changes when only the out-of-distribution examples change: it is tuned on them."
+        if not close(np.mean(s_in <= limits[0]), accept, 0.01):
+            return f"with accept={accept} your limit does not let that share of the validation images through."
     return None
