@@ -11,7 +11,7 @@ The shared API lives in :mod:`medtutor.exercises._api`, the student build in
 
 from __future__ import annotations
 
-from . import nb00, nb01, nb02, nb04, nb05, nb06, nb07, nb08, nb09, nb11, nb12, nb13, nb14, nb15, nb16, nb03, nb10  # noqa: F401  (importing registers the checks)
+from . import nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb11, nb12, nb13, nb14, nb15, nb16  # noqa: F401  (importing registers the checks)
 from ._api import EXERCISES, Exercise, call, check, close, evaluate, exercise, strict_mode
 from .student import build_student_dir, has_solutions, make_student_notebook, strip_solutions
 
