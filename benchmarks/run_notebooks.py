@@ -76,7 +76,7 @@ def write_table(rows: dict[str, str], note: str) -> None:
         "# Notebook run time and memory on one CPU core\n\n"
         "Measured by `python benchmarks/run_notebooks.py` (fresh kernel, pinned to one core with `taskset`, "
         "real data from\n"
-        "`MEDTUTOR_DATA_DIR`, empty model cache so that shared models are retrained: the worst case).\n"
+        "`MEDTUTOR_DATA_DIR`; the model cache is stated in the note below).\n"
         "Two runs may share the machine, one per core (`--core 0` / `--core 1`); nothing else runs.\n"
         f"Budget: {BUDGET_S:.0f} s and {BUDGET_MB / 1024:.1f} GB per notebook (a free Binder session).\n\n"
         f"{note}\n\n{HEADER}\n|---|---|---|---|---|\n{body}\n"
