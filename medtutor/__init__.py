@@ -17,8 +17,8 @@ __all__ = ["setup", "environment", "__version__"]
 
 MIN_PYTHON = (3, 10)
 _SUBMODULES = {
-    "app", "cli", "course", "data", "exercises", "explain", "fairness", "features", "heart", "imaging",
-    "metrics", "models", "mri", "plots", "preprocess", "report", "shifts", "synthetic", "volumes", "widgets",
+    "app", "cli", "course", "data", "exercises", "explain", "fairness", "features", "heart", "heart_model",
+    "imaging", "metrics", "models", "mri", "plots", "preprocess", "report", "shifts", "synthetic", "volumes", "widgets",
 }  # fmt: skip
 
 

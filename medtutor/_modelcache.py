@@ -6,14 +6,18 @@ it is retrained, announced by a banner: a model trained on the synthetic stand-i
 silently on real data (its numbers would be reported as real results).
 
 The key is stored in the model's JSON sidecar under ``"cache_key"``; :func:`reuse_problem` compares it.
+:func:`atomic_write` is the one way the package writes a model or its sidecar.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
-__all__ = ["cache_key", "retrain_banner", "reuse_problem"]
+__all__ = ["atomic_write", "cache_key", "retrain_banner", "reuse_problem"]
 
 
 def cache_key(recipe: dict[str, Any], source: str) -> dict[str, Any]:
@@ -52,3 +56,21 @@ def retrain_banner(path: Any, problem: str) -> str:
     """The banner printed when a cached model is not reused: what, why, and what happens instead."""
     line = "=" * 78
     return f"{line}\nNOT reusing the cached model {path}:\n  {problem}.\nRetraining it now.\n{line}"
+
+
+def atomic_write(path: Path, write: Any, suffix: str) -> None:
+    """Write through a temporary file in the same folder, then ``os.replace``: readers never see half a file.
+
+    ``write(tmp)`` writes the content to the temporary path ``tmp`` (which ends in ``suffix``, e.g. ``.keras``,
+    because Keras picks the format from the file name); the parent folder is created first.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.stem + ".", suffix=".tmp" + suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)

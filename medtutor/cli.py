@@ -129,7 +129,7 @@ def _print_loso(rows: list[dict[str, Any]]) -> None:
 
 
 def _cmd_heart_train(args: argparse.Namespace) -> int:
-    from medtutor import heart
+    from medtutor import data, heart, heart_model
 
     if not str(args.out).endswith(".keras"):
         print(f"error: --out must end with .keras (Keras' model format), got {args.out!r}.", file=sys.stderr)
@@ -137,22 +137,24 @@ def _cmd_heart_train(args: argparse.Namespace) -> int:
     try:
         _check_writable(Path(args.out))
         sites_arg = "".join(args.sites) if args.sites else None
-        records, signals, labels, fs = heart.read_folder(args.data, sites=sites_arg)
-        site_of = heart.folder_sites(args.data, sites_arg)
+        records, signals, labels, fs = data.read_physionet_folder(args.data, sites=sites_arg)
+        site_of = data.physionet_sites(args.data, sites_arg)
         print(f"training on {len(records)} recordings ({int(labels.sum())} abnormal) from {args.data}")
         features = heart.recording_features(signals, fs, sequences=args.kind == "ensemble")
         if args.loso:
             if len(set(site_of)) < 2:
                 raise ValueError("--loso needs recordings from at least 2 sites (training-<site>/ folders).")
             print(f"leave-one-site-out ({args.kind}): train on the other sites, test on each site in turn")
-            _print_loso(heart.loso_table(features, labels, site_of, kind=args.kind, epochs=args.epochs, seed=args.seed))
-        model = heart.train_model(
+            _print_loso(
+                heart_model.loso_table(features, labels, site_of, kind=args.kind, epochs=args.epochs, seed=args.seed)
+            )
+        model = heart_model.train_model(
             signals, labels, fs, epochs=args.epochs, seed=args.seed, kind=args.kind, features=features, sites=site_of
         )
     except (FileNotFoundError, ValueError, TypeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    print(f"saved {heart._save_atomic(model, Path(args.out))}")
+    print(f"saved {heart_model.save_model(model, Path(args.out))}")
     return 0
 
 
@@ -168,11 +170,11 @@ def _positive_int(text: str) -> int:
 
 
 def _cmd_heart_evaluate(args: argparse.Namespace) -> int:
-    from medtutor import heart
+    from medtutor import heart_model
 
     try:
-        model = heart._load(Path(args.model))
-        res = heart.evaluate_folder(model, args.folder)
+        model = heart_model.load_model(Path(args.model))
+        res = heart_model.evaluate_folder(model, args.folder)
     except (FileNotFoundError, ValueError, TypeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -185,7 +187,7 @@ def _cmd_heart_evaluate(args: argparse.Namespace) -> int:
 
 def _add_heart_cli(subparsers: Any) -> None:
     """Register ``train`` and ``evaluate`` on the ``medtutor heart`` argparse subparsers."""
-    from medtutor import heart
+    from medtutor import heart_model
 
     p = subparsers.add_parser("train", help="train the heart-sound window model on PhysioNet-format data")
     p.add_argument("--data", required=True, help="folder with training-<site>/ sub-folders, or one site's folder")
@@ -195,8 +197,8 @@ def _add_heart_cli(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument(
         "--kind",
-        choices=list(heart.KINDS),
-        default=heart.KINDS[0],
+        choices=list(heart_model.KINDS),
+        default=heart_model.KINDS[0],
         help="robust: site-robust linear model (default); ensemble: feature MLP + Conv1D-GRU; mlp: feature MLP",
     )
     p.add_argument("--loso", action="store_true", help="first print the leave-one-site-out table (Se, Sp, MAcc, CI)")

@@ -41,6 +41,10 @@ __all__ = [
     "load",
     "load_mni152",
     "md5sum",
+    "physionet_sites",
+    "read_pcg_label",
+    "read_pcg_wav",
+    "read_physionet_folder",
     "registry",
     "require_real",
     "verify_dir",
@@ -475,8 +479,8 @@ def _read_reference(path: Path) -> list[tuple[str, int]]:
 def read_pcg_wav(path: str | os.PathLike[str], min_seconds: float = 0.0) -> tuple[np.ndarray, int]:
     """Read one heart-sound WAV: ``(signal float32 in [-1, 1], fs)``; every error names the file.
 
-    The one WAV reader of the PhysioNet loaders and of ``medtutor.heart``. Refuses empty, non-finite,
-    multi-channel and too-short (< ``min_seconds``) recordings with a message that names the file.
+    The one WAV reader of the PhysioNet loaders (:func:`load` and :func:`read_physionet_folder`). Refuses empty,
+    non-finite, multi-channel and too-short (< ``min_seconds``) recordings with a message that names the file.
     """
     from scipy.io import wavfile
 
@@ -515,20 +519,124 @@ def wav_files(folder: str | os.PathLike[str]) -> list[Path]:
 def _load_physionet(name: str, entry: dict[str, Any], sites: str | list[str]) -> Dataset:
     sites = _check_sites(sites, entry)
     paths = _physionet_files(name, entry, sites)
-    signals, labels, records, site_of = [], [], [], []
+    return _physionet_dataset(name, entry, sites, paths.__getitem__, "real")
+
+
+def read_pcg_label(path_hea: str | os.PathLike[str]) -> int:
+    """Label from a WFDB header's last line: ``# Abnormal`` -> 1, ``# Normal`` -> 0."""
+    path = Path(path_hea)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist: pass the .hea header next to the .wav file.")
+    lines = [ln.strip() for ln in path.read_text(errors="replace").splitlines() if ln.strip()]
+    last = lines[-1].lstrip("#").strip().lower() if lines else ""
+    if last not in ("normal", "abnormal"):
+        raise ValueError(f"{path}: last line must be '# Normal' or '# Abnormal' (PhysioNet 2016), got {last!r}.")
+    return int(last == "abnormal")
+
+
+def _read_pcg_records(
+    rows: list[tuple[str, Path, int]], min_seconds: float = 0.0
+) -> tuple[list[str], list[np.ndarray], np.ndarray, list[int]]:
+    """Read ``(record, wav path, label 0/1)`` rows: ``(records, signals, labels, sampling rates)``.
+
+    The one loop behind every PhysioNet reader (the course's dataset and any user folder), so they agree.
+    """
+    records, signals, labels, rates = [], [], [], []
+    for record, wav, label in rows:
+        sig, fs = read_pcg_wav(wav, min_seconds=min_seconds)
+        records.append(record), signals.append(sig), labels.append(label), rates.append(fs)
+    return records, signals, np.asarray(labels, dtype=np.int64), rates
+
+
+def _physionet_dataset(name: str, entry: dict[str, Any], sites: str | list[str], locate: Any, source: str) -> Dataset:
+    """The PhysioNet 2016 Dataset of ``sites``; ``locate(relpath)`` gives each file's verified local path.
+
+    Records and labels come from each site's REFERENCE.csv, so only the listed (checksummed) files are read.
+    """
+    rows, site_of = [], []
     for site in sites:
-        for record, label in _read_reference(paths[f"training-{site}/REFERENCE.csv"]):
-            sig, fs = read_pcg_wav(paths[f"training-{site}/{record}.wav"])
-            if fs != entry["sample_rate"]:
-                raise ValueError(f"{record}.wav has {fs} Hz, expected {entry['sample_rate']} Hz.")
-            signals.append(sig)
-            labels.append(1 if label == 1 else 0)
-            records.append(record)
+        for record, label in _read_reference(locate(f"training-{site}/REFERENCE.csv")):
+            rows.append((record, locate(f"training-{site}/{record}.wav"), int(label == 1)))
             site_of.append(site)
+    records, signals, y, rates = _read_pcg_records(rows)
+    for record, fs in zip(records, rates):
+        if fs != entry["sample_rate"]:
+            raise ValueError(f"{record}.wav has {fs} Hz, expected {entry['sample_rate']} Hz.")
     meta = {"fs": entry["sample_rate"], "records": records, "sites": site_of}
-    meta["folder"] = str(paths[f"training-{sites[0]}/REFERENCE.csv"].parent.parent)
-    y = np.asarray(labels, dtype=np.int64)
-    return Dataset(name, "real", list(entry["class_names"]), {"all": (signals, y)}, entry, meta)
+    meta["folder"] = str(locate(f"training-{sites[0]}/REFERENCE.csv").parent.parent)
+    return Dataset(name, source, list(entry["class_names"]), {"all": (signals, y)}, entry, meta)
+
+
+def _site_folders(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("training-*") if p.is_dir())
+
+
+def read_physionet_folder(
+    folder: str | os.PathLike[str], sites: list[str] | str | None = None, min_seconds: float = 2.2
+) -> tuple[list[str], list[np.ndarray], np.ndarray, int]:
+    """Read a PhysioNet-format folder: ``(records, signals, labels, fs)``; labels 1 abnormal, 0 normal.
+
+    ``folder`` holds ``<rec>.wav`` with ``<rec>.hea`` headers or a ``REFERENCE.csv``; or it holds
+    ``training-<site>/`` sub-folders (then ``sites``, e.g. ``"abcd"``, chooses them; default: all).
+    Recordings shorter than ``min_seconds`` are refused (2.2 s: the window features need one 2 s
+    heart-cycle search).
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder} is not a folder: pass a PhysioNet-format folder (WAV + .hea).")
+    subs = _site_folders(folder)
+    if subs:
+        wanted = set(sites) if sites else {p.name[len("training-") :] for p in subs}
+        chosen = [p for p in subs if p.name[len("training-") :] in wanted]
+        missing = wanted - {p.name[len("training-") :] for p in chosen}
+        if missing:
+            raise FileNotFoundError(f"{folder} has no training-{sorted(missing)[0]}/; sites present: {subs}.")
+        out: tuple[list[str], list[np.ndarray], list[int]] = ([], [], [])
+        fs = 2000
+        for sub in chosen:
+            r, s, y, fs = read_physionet_folder(sub, min_seconds=min_seconds)
+            out[0].extend(r), out[1].extend(s), out[2].extend(y.tolist())
+        return out[0], out[1], np.asarray(out[2], dtype=np.int64), fs
+    wavs = wav_files(folder)  # .wav and .WAV alike
+    if not wavs:
+        raise FileNotFoundError(f"{folder} has no .wav files: pass a PhysioNet-format folder (WAV + .hea).")
+    ref_csv = folder / "REFERENCE.csv"
+    ref = {rec: int(label == 1) for rec, label in _read_reference(ref_csv)} if ref_csv.is_file() else {}
+    rows = []
+    for wav in wavs:
+        rec = wav.stem
+        if rec in ref:
+            label = ref[rec]
+        elif wav.with_suffix(".hea").is_file():
+            label = read_pcg_label(wav.with_suffix(".hea"))
+        else:
+            raise FileNotFoundError(f"{wav.name} has no label: add {rec}.hea or a REFERENCE.csv row '{rec},-1|1'.")
+        rows.append((rec, wav, label))
+    records, signals, labels, rates = _read_pcg_records(rows, min_seconds)
+    if len(set(rates)) != 1:
+        raise ValueError(
+            f"{folder}: recordings have different sampling rates {sorted(set(rates))}; resample them first."
+        )
+    return records, signals, labels, rates[0]
+
+
+def physionet_sites(folder: str | os.PathLike[str], sites: list[str] | str | None = None) -> list[str]:
+    """The site of each recording, in :func:`read_physionet_folder`'s order (``training-a`` -> ``"a"``).
+
+    Why: leave-one-site-out evaluation and the site-robust model need to know where each recording came from.
+    """
+    folder = Path(folder)
+    subs = _site_folders(folder)
+    if not subs:
+        name = folder.name
+        return [name[len("training-") :] if name.startswith("training-") else name] * len(wav_files(folder))
+    wanted = set(sites) if sites else {p.name[len("training-") :] for p in subs}
+    out: list[str] = []
+    for sub in subs:
+        site = sub.name[len("training-") :]
+        if site in wanted:
+            out += [site] * len(wav_files(sub))
+    return out
 
 
 def dataset_dir(name: str, sites: str | list[str] | None = None) -> Path:
@@ -576,25 +684,11 @@ def _stand_in(name: str, entry: dict[str, Any], reason: str, **kwargs: Any) -> D
     if entry["format"] == "physionet-pcg":  # read back the PhysioNet-format folder the stand-in writes
         sites = kwargs.get("sites", entry["default_sites"])
         folder = _synthetic_physionet_folder(name, sites, reason)
-        return _read_physionet_folder(name, entry, folder, sites)
+        return _physionet_dataset(name, entry, sites, lambda rel: folder / rel, "synthetic")
     synthetic.banner(name, reason)
     maker = getattr(synthetic, entry["stand_in"])
     splits = {split: maker(n, seed=1000 + i) for i, (split, n) in enumerate(entry["splits"].items())}
     return Dataset(name, "synthetic", list(entry["class_names"]), splits, entry, {"reason": reason})
-
-
-def _read_physionet_folder(name: str, entry: dict[str, Any], folder: Path, sites: str) -> Dataset:
-    signals, labels, records, site_of = [], [], [], []
-    for site in sites:
-        sub = folder / f"training-{site}"
-        for record, label in _read_reference(sub / "REFERENCE.csv"):
-            signals.append(read_pcg_wav(sub / f"{record}.wav")[0])
-            labels.append(1 if label == 1 else 0)
-            records.append(record)
-            site_of.append(site)
-    meta = {"fs": entry["sample_rate"], "records": records, "sites": site_of, "folder": str(folder)}
-    y = np.asarray(labels, dtype=np.int64)
-    return Dataset(name, "synthetic", list(entry["class_names"]), {"all": (signals, y)}, entry, meta)
 
 
 # --------------------------------------------------------------------------- files shipped by packages

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -217,19 +216,6 @@ def pneumonia_model_path() -> Path:
     return cache_dir() / "models" / MODEL_FILE
 
 
-def _atomic_write(path: Path, write: Any, suffix: str) -> None:
-    """Write through a temporary file in the same folder, then ``os.replace``: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.stem + ".", suffix=".tmp" + suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
 def save_pneumonia_model(model: Any, path: str | os.PathLike[str] | None = None, **info: Any) -> Path:
     """Save the model atomically (default :func:`pneumonia_model_path`) plus a JSON sidecar of ``info``.
 
@@ -248,8 +234,10 @@ def save_pneumonia_model(model: Any, path: str | os.PathLike[str] | None = None,
     if info.get("source") in ("real", "synthetic"):
         meta["cache_key"] = _modelcache.cache_key(RECIPE, info["source"])
     text = json.dumps(meta, indent=1, default=float)
-    _atomic_write(target.with_suffix(".json"), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"), ".json")
-    _atomic_write(target, lambda tmp: model.save(tmp), ".keras")
+    _modelcache.atomic_write(
+        target.with_suffix(".json"), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"), ".json"
+    )
+    _modelcache.atomic_write(target, lambda tmp: model.save(tmp), ".keras")
     return target
 
 

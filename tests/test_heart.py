@@ -1,4 +1,5 @@
-"""medtutor.heart: reading PhysioNet folders, signal processing, window features, the model and the CLI."""
+"""Heart sounds: reading PhysioNet folders (data), signal processing and window features (heart), the model
+(heart_model) and the CLI."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 from scipy.io import wavfile
 
-from medtutor import heart, synthetic
+from medtutor import data, heart, heart_model, synthetic
 
 _SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 PHYSIONET = Path(os.environ.get("MEDTUTOR_DATA_DIR") or _SHARED) / "physionet2016"
@@ -24,14 +25,14 @@ def folder(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def recording(folder) -> np.ndarray:
-    return heart.read_recording(folder / "s0001.wav")[0]
+    return data.read_pcg_wav(folder / "s0001.wav")[0]
 
 
 # --------------------------------------------------------------------------- reading
 
 
 def test_read_recording_scales_to_unit_range(folder):
-    x, fs = heart.read_recording(folder / "s0001.wav")
+    x, fs = data.read_pcg_wav(folder / "s0001.wav")
     assert fs == 2000 and x.dtype == np.float32 and x.ndim == 1
     assert np.abs(x).max() <= 1.0
     _, raw = wavfile.read(folder / "s0001.wav")
@@ -40,36 +41,36 @@ def test_read_recording_scales_to_unit_range(folder):
 
 def test_read_recording_bad_inputs(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
-        heart.read_recording(tmp_path / "missing.wav")
+        data.read_pcg_wav(tmp_path / "missing.wav")
     (tmp_path / "text.wav").write_text("not audio")
     with pytest.raises(ValueError, match="not a readable WAV"):
-        heart.read_recording(tmp_path / "text.wav")
+        data.read_pcg_wav(tmp_path / "text.wav")
     wavfile.write(tmp_path / "stereo.wav", 2000, np.zeros((100, 2), np.int16))
     with pytest.raises(ValueError, match="mono"):
-        heart.read_recording(tmp_path / "stereo.wav")
+        data.read_pcg_wav(tmp_path / "stereo.wav")
     wavfile.write(tmp_path / "int32.wav", 2000, np.zeros(100, np.int32))
     with pytest.raises(ValueError, match="16-bit"):
-        heart.read_recording(tmp_path / "int32.wav")
+        data.read_pcg_wav(tmp_path / "int32.wav")
 
 
 def test_read_label(tmp_path, folder):
     hea = tmp_path / "r.hea"
     hea.write_bytes(b"r 1 2000 10\r\nr.wav 16+44 1 16 0 0 0 0 PCG\r\n# Abnormal\r\n")
-    assert heart.read_label(hea) == 1
+    assert data.read_pcg_label(hea) == 1
     hea.write_text("r 1 2000 10\n# Normal\n")
-    assert heart.read_label(hea) == 0
+    assert data.read_pcg_label(hea) == 0
     hea.write_text("r 1 2000 10\n# Unsure\n")
     with pytest.raises(ValueError, match="# Normal"):
-        heart.read_label(hea)
+        data.read_pcg_label(hea)
     with pytest.raises(FileNotFoundError, match=".hea header"):
-        heart.read_label(tmp_path / "none.hea")
+        data.read_pcg_label(tmp_path / "none.hea")
 
 
 def test_read_folder_reference_and_headers_agree(folder, tmp_path):
-    records, signals, labels, fs = heart.read_folder(folder)
+    records, signals, labels, fs = data.read_physionet_folder(folder)
     assert len(records) == len(signals) == len(labels) == 12 and fs == 2000
     assert labels.dtype == np.int64 and set(labels) <= {0, 1}
-    from_headers = [heart.read_label(folder / f"{r}.hea") for r in records]
+    from_headers = [data.read_pcg_label(folder / f"{r}.hea") for r in records]
     assert list(labels) == from_headers
     # a copy without REFERENCE.csv reads its labels from the headers
     copy = tmp_path / "no_ref"
@@ -77,28 +78,28 @@ def test_read_folder_reference_and_headers_agree(folder, tmp_path):
     for f in folder.iterdir():
         if f.suffix in (".wav", ".hea"):
             (copy / f.name).write_bytes(f.read_bytes())
-    assert list(heart.read_folder(copy)[2]) == list(labels)
+    assert list(data.read_physionet_folder(copy)[2]) == list(labels)
 
 
 def test_read_folder_of_sites_and_bad_folders(tmp_path):
     root = tmp_path / "root"
     synthetic.write_physionet_folder(root / "training-a", n_records=3, seed=1)
     synthetic.write_physionet_folder(root / "training-b", n_records=2, seed=2)
-    assert len(heart.read_folder(root)[0]) == 5
-    records = heart.read_folder(root, sites="b")[0]
+    assert len(data.read_physionet_folder(root)[0]) == 5
+    records = data.read_physionet_folder(root, sites="b")[0]
     assert records == ["b0001", "b0002"]
     with pytest.raises(FileNotFoundError, match="training-c"):
-        heart.read_folder(root, sites="c")
+        data.read_physionet_folder(root, sites="c")
     with pytest.raises(FileNotFoundError, match="not a folder"):
-        heart.read_folder(tmp_path / "nope")
+        data.read_physionet_folder(tmp_path / "nope")
     (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match="no .wav"):
-        heart.read_folder(tmp_path / "empty")
+        data.read_physionet_folder(tmp_path / "empty")
     lone = tmp_path / "lone"
     lone.mkdir()
     wavfile.write(lone / "x1.wav", 2000, np.zeros(5000, np.int16))
     with pytest.raises(FileNotFoundError, match="no label"):
-        heart.read_folder(lone)
+        data.read_physionet_folder(lone)
 
 
 # --------------------------------------------------------------------------- signal processing
@@ -193,7 +194,7 @@ def test_window_features_shapes_and_checks(recording):
 
 
 def test_recording_features_groups_and_sequences(folder):
-    _, signals, _, fs = heart.read_folder(folder)
+    _, signals, _, fs = data.read_physionet_folder(folder)
     feats, group, seqs = heart.recording_features(signals[:3], fs, sequences=True)
     assert len(feats) == len(group) == len(seqs) and set(group) == {0, 1, 2}
     assert seqs.shape[1:] == (int(heart.WINDOW_S * heart.FRAME_RATE) // 2, heart.N_MELS)
@@ -209,15 +210,15 @@ def test_macc_scores_matches_sklearn():
 
     rng = np.random.default_rng(0)
     y, p = rng.integers(0, 2, 50), rng.integers(0, 2, 50)
-    res = heart.macc_scores(y, p)
+    res = heart_model.macc_scores(y, p)
     assert np.isclose(res["macc"], balanced_accuracy_score(y, p))
     assert np.isclose(res["macc"], (res["se"] + res["sp"]) / 2)
     with pytest.raises(ValueError, match="same length"):
-        heart.macc_scores(y, p[:-1])
+        heart_model.macc_scores(y, p[:-1])
     with pytest.raises(ValueError, match="0/1"):
-        heart.macc_scores(y, p * 0.5)
+        heart_model.macc_scores(y, p * 0.5)
     with pytest.raises(ValueError, match="one class"):
-        heart.macc_scores(np.ones(5, int), np.ones(5, int))
+        heart_model.macc_scores(np.ones(5, int), np.ones(5, int))
 
 
 # --------------------------------------------------------------------------- model and CLI
@@ -225,50 +226,50 @@ def test_macc_scores_matches_sklearn():
 
 @pytest.fixture(scope="module")
 def trained(folder):
-    _, signals, labels, fs = heart.read_folder(folder)
-    return heart.train_model(signals, labels, fs, epochs=15, seed=0), signals, labels
+    _, signals, labels, fs = data.read_physionet_folder(folder)
+    return heart_model.train_model(signals, labels, fs, epochs=15, seed=0), signals, labels
 
 
 def test_train_and_predict(trained):
     model, signals, labels = trained
-    p = heart.predict_recordings(model, signals)
+    p = heart_model.predict_recordings(model, signals)
     assert p.shape == (len(signals),) and ((0 <= p) & (p <= 1)).all()
-    starts, p_win = heart.window_probabilities(model, signals[0])
+    starts, p_win = heart_model.window_probabilities(model, signals[0])
     assert len(starts) == len(p_win) and np.isclose(p_win.mean(), p[0], atol=1e-5)
 
 
 def test_ensemble_saves_loads_and_predicts(folder, tmp_path):
-    _, signals, labels, fs = heart.read_folder(folder)
+    _, signals, labels, fs = data.read_physionet_folder(folder)
     feats = heart.recording_features(signals, fs, sequences=True)
-    model = heart.train_model(signals, labels, fs, epochs=3, gru_epochs=1, features=feats, kind="ensemble")
-    p = heart.predict_recordings(model, signals, features=feats)
-    loaded = heart._load(heart._save_atomic(model, tmp_path / "e.keras"))
-    assert np.allclose(heart.predict_recordings(loaded, signals), p, atol=1e-5)
-    starts, p_win = heart.window_probabilities(loaded, signals[1])
+    model = heart_model.train_model(signals, labels, fs, epochs=3, gru_epochs=1, features=feats, kind="ensemble")
+    p = heart_model.predict_recordings(model, signals, features=feats)
+    loaded = heart_model.load_model(heart_model.save_model(model, tmp_path / "e.keras"))
+    assert np.allclose(heart_model.predict_recordings(loaded, signals), p, atol=1e-5)
+    starts, p_win = heart_model.window_probabilities(loaded, signals[1])
     assert np.isclose(p_win.mean(), p[1], atol=1e-5)
     with pytest.raises(ValueError, match="sequences=True"):
-        heart.predict_recordings(model, signals, features=feats[:2])
+        heart_model.predict_recordings(model, signals, features=feats[:2])
     with pytest.raises(ValueError, match="sequences=True"):
-        heart.train_model(signals, labels, fs, features=feats[:2], kind="ensemble")
+        heart_model.train_model(signals, labels, fs, features=feats[:2], kind="ensemble")
     with pytest.raises(ValueError, match="kind"):
-        heart.train_model(signals, labels, fs, kind="forest")
+        heart_model.train_model(signals, labels, fs, kind="forest")
     with pytest.raises(ValueError, match="recording_features"):
-        heart.build_sequence_model(np.zeros((4, 10, 3), np.float32))
+        heart_model.build_sequence_model(np.zeros((4, 10, 3), np.float32))
 
 
 def test_model_bad_inputs(trained):
     model, signals, labels = trained
     with pytest.raises(ValueError, match="one label per recording"):
-        heart.train_model(signals, labels[:-1])
+        heart_model.train_model(signals, labels[:-1])
     with pytest.raises(ValueError, match="both classes"):
-        heart.train_model(signals, np.zeros(len(signals), int))
+        heart_model.train_model(signals, np.zeros(len(signals), int))
     with pytest.raises(ValueError, match="recording_features"):
-        heart.build_model(np.zeros((4, 3), np.float32))
+        heart_model.build_model(np.zeros((4, 3), np.float32))
     import keras
 
     other = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
     with pytest.raises(ValueError, match="retrain"):
-        heart.predict_recordings(other, signals)
+        heart_model.predict_recordings(other, signals)
 
 
 def test_cli_train_and_evaluate_end_to_end(tmp_path, capsys):
@@ -303,7 +304,7 @@ def test_load_or_train_model_cache_is_keyed_on_recipe_source_and_version(
     from medtutor import data
 
     monkeypatch.setenv("MEDTUTOR_CACHE_DIR", str(tmp_path))
-    records, signals, labels, fs = heart.read_folder(folder)
+    records, signals, labels, fs = data.read_physionet_folder(folder)
     source = {"now": "synthetic"}
 
     def fake_load(name, sites):
@@ -312,22 +313,22 @@ def test_load_or_train_model_cache_is_keyed_on_recipe_source_and_version(
 
     calls = []
     monkeypatch.setattr(data, "load", fake_load)
-    monkeypatch.setattr(heart, "train_model", lambda *a, **k: calls.append(k) or trained[0])
-    heart.load_or_train_model(sites="abcd", kind="mlp", epochs=3, verbose=False)
-    heart.load_or_train_model(sites="abcd", kind="mlp", epochs=3, verbose=False)
+    monkeypatch.setattr(heart_model, "train_model", lambda *a, **k: calls.append(k) or trained[0])
+    heart_model.load_or_train_model(sites="abcd", kind="mlp", epochs=3, verbose=False)
+    heart_model.load_or_train_model(sites="abcd", kind="mlp", epochs=3, verbose=False)
     assert len(calls) == 1  # the second call loaded the cache
-    heart.load_or_train_model(sites="abcd", kind="mlp", epochs=4, verbose=False)
+    heart_model.load_or_train_model(sites="abcd", kind="mlp", epochs=4, verbose=False)
     assert len(calls) == 2  # another recipe: retrained
     source["now"] = "real"
-    heart.load_or_train_model(sites="abcd", kind="mlp", epochs=3, verbose=False)
+    heart_model.load_or_train_model(sites="abcd", kind="mlp", epochs=3, verbose=False)
     assert len(calls) == 3  # real data never reuses a stand-in's model
     sidecars = sorted((tmp_path / "models").glob("*.json"))
     assert len(sidecars) == 3 and not list((tmp_path / "models").glob("*.tmp*"))
     for car in sidecars:  # a model written by another package version is retrained, with a banner
-        car.write_text(car.read_text().replace(heart.cache_key("mlp", "abcd", 3, 0, "real")["medtutor"], "0.0.0"))
-    heart.load_or_train_model(sites="abcd", kind="mlp", epochs=3, verbose=True)
+        car.write_text(car.read_text().replace(heart_model.cache_key("mlp", "abcd", 3, 0, "real")["medtutor"], "0.0.0"))
+    heart_model.load_or_train_model(sites="abcd", kind="mlp", epochs=3, verbose=True)
     assert len(calls) == 4 and "retraining the heart model" in capsys.readouterr().out
-    loaded = heart.load_or_train_model(sites="abcd", kind="mlp", epochs=3, verbose=False)
+    loaded = heart_model.load_or_train_model(sites="abcd", kind="mlp", epochs=3, verbose=False)
     x = np.zeros((2, len(heart.FEATURE_NAMES)), np.float32)
     assert len(calls) == 4 and np.allclose(loaded.predict(x, verbose=0), trained[0].predict(x, verbose=0))
 
@@ -341,7 +342,7 @@ def test_epochs_zero_or_negative_is_refused(trained, tmp_path, capsys):
     _, signals, labels = trained
     for bad in (0, -3, 2.5):
         with pytest.raises(ValueError, match="epochs must be a whole number >= 1"):
-            heart.train_model(signals, labels, epochs=bad)
+            heart_model.train_model(signals, labels, epochs=bad)
     for bad in ("0", "-1"):
         with pytest.raises(SystemExit) as exc:
             main(["heart", "train", "--data", str(tmp_path), "--out", str(tmp_path / "m.keras"), "--epochs", bad])
@@ -363,7 +364,7 @@ def test_bad_wavs_are_refused_naming_the_file(tmp_path, samples, match):
     wavfile.write(site / "q0001.wav", 2000, samples)
     (site / "REFERENCE.csv").write_text("q0001,1\n")
     with pytest.raises(ValueError, match=match) as err:
-        heart.read_folder(site)
+        data.read_physionet_folder(site)
     assert "q0001.wav" in str(err.value)
 
 
@@ -372,19 +373,19 @@ def test_upper_case_wav_and_reference_variants_are_read(tmp_path, folder):
     copy.mkdir()
     for f in sorted(folder.glob("*.wav"))[:4]:
         (copy / (f.stem + ".WAV")).write_bytes(f.read_bytes())
-    truth = heart.read_folder(folder)[2][:4]
+    truth = data.read_physionet_folder(folder)[2][:4]
     records = [f.stem for f in sorted(folder.glob("*.wav"))[:4]]
     # a UTF-8 byte-order mark (Excel) and 0/1 labels are read, not skipped as "no label"
     rows = "\n".join(f"{r},{int(v)}" for r, v in zip(records, truth))
     (copy / "REFERENCE.csv").write_bytes(b"\xef\xbb\xbf" + rows.encode())
-    recs, sigs, labels, fs = heart.read_folder(copy)
+    recs, sigs, labels, fs = data.read_physionet_folder(copy)
     assert recs == records and list(labels) == list(truth) and len(sigs) == 4 and fs == 2000
     (copy / "REFERENCE.csv").write_text(f"{records[0]},-1\n{records[1]},0\n")
     with pytest.raises(ValueError, match="mixes labels -1 and 0"):
-        heart.read_folder(copy)
+        data.read_physionet_folder(copy)
     (copy / "REFERENCE.csv").write_text(f"{records[0]},maybe\n")
     with pytest.raises(ValueError, match="row 1"):
-        heart.read_folder(copy)
+        data.read_physionet_folder(copy)
 
 
 def test_float_sampling_rate_is_accepted(recording):
@@ -402,7 +403,7 @@ def test_out_path_is_checked_before_training(tmp_path, monkeypatch, capsys):
 
     blocker = tmp_path / "a_file"
     blocker.write_text("x")
-    monkeypatch.setattr(heart, "read_folder", lambda *a, **k: pytest.fail("read data before checking --out"))
+    monkeypatch.setattr(data, "read_physionet_folder", lambda *a, **k: pytest.fail("read data before checking --out"))
     assert main(["heart", "train", "--data", str(tmp_path), "--out", str(blocker / "m.keras")]) == 2
     assert "cannot write" in capsys.readouterr().err
 
@@ -418,9 +419,9 @@ def test_consistent_features_and_recording_table():
     x = rng.normal(size=(n, 3))
     x[:, 0] += 2 * y  # same direction at both sites
     x[:, 1] += np.where(sites == "a", 2, -2) * y  # opposite directions: a site shortcut
-    assert list(heart.consistent_features(x, y, sites)) == [0]
+    assert list(heart_model.consistent_features(x, y, sites)) == [0]
     with pytest.raises(ValueError, match="no site has"):
-        heart.consistent_features(x[:30], y[:30], sites[:30])
+        heart_model.consistent_features(x[:30], y[:30], sites[:30])
     table = heart.recording_table(np.arange(8.0).reshape(4, 2), np.array([0, 0, 1, 1]))
     assert np.allclose(table, [[1, 2], [5, 6]])
     with pytest.raises(ValueError, match="has no window"):
@@ -431,10 +432,10 @@ def test_macc_ci_brackets_the_estimate():
     rng = np.random.default_rng(1)
     y = rng.integers(0, 2, 80)
     pred = np.where(rng.random(80) < 0.8, y, 1 - y)
-    lo, hi = heart.macc_ci(y, pred)
-    assert lo < heart.macc_scores(y, pred)["macc"] < hi and hi - lo < 0.4
+    lo, hi = heart_model.macc_ci(y, pred)
+    assert lo < heart_model.macc_scores(y, pred)["macc"] < hi and hi - lo < 0.4
     with pytest.raises(ValueError, match="both classes"):
-        heart.macc_ci(np.ones(5, int), np.ones(5, int))
+        heart_model.macc_ci(np.ones(5, int), np.ones(5, int))
 
 
 def test_site_robust_model_cli_and_loso(tmp_path, capsys):
@@ -448,13 +449,13 @@ def test_site_robust_model_cli_and_loso(tmp_path, capsys):
     assert main(["heart", "train", "--data", str(root), "--out", str(out), "--loso"]) == 0
     text = capsys.readouterr().out
     assert "leave-one-site-out" in text and re.search(r"mean MAcc over 2 unseen sites: [01]\.\d{3}", text)
-    model = heart._load(out)
+    model = heart_model.load_model(out)
     assert model.name == "pcg_site_robust"
-    _, signals, _, fs = heart.read_folder(root / "training-b")
+    _, signals, _, fs = data.read_physionet_folder(root / "training-b")
     feats = heart.recording_features(signals, fs)
     table = heart.recording_table(*feats, len(signals))
     p_keras = model.predict(table, verbose=0).ravel()  # the NumPy shortcut equals the Keras layer
-    assert np.allclose(heart.predict_recordings(model, signals, features=feats), p_keras, atol=1e-5)
+    assert np.allclose(heart_model.predict_recordings(model, signals, features=feats), p_keras, atol=1e-5)
     assert main(["heart", "evaluate", "--model", str(out), "--folder", str(root / "training-b")]) == 0
     macc = float(capsys.readouterr().out.strip().splitlines()[-1][5:])
     assert macc > 0.8  # the synthetic murmur is learnable at both sites
