@@ -1,6 +1,6 @@
 """The Chinese edition: translation stores, the generated ``notebooks/zh/`` notebooks, drift checks, feedback in 中文.
 
-The English notebooks are the source. A translation store, one per notebook, ``notebooks/zh/translations/NN_name.json``::
+The English notebooks are the source. A translation store per notebook, ``notebooks/zh/translations/NN_name.json``::
 
     {"notebook": "07_training_a_cnn.ipynb",
      "cells": [{"id": "<markdown cell id>", "en_sha256": "<sha256 of the English cell>", "zh": "<中文 markdown>"}]}
@@ -51,9 +51,9 @@ LANG_TAG = "zh-CN"
 META_KEY = "i18n"  # cell metadata the generator adds: {"lang": ..., "en_sha256": ...}
 
 __all__ = [
-    "build_zh_notebook", "drift_report", "extract_text", "assemble_store", "language", "load_catalog", "load_store",
-    "notebook_status", "readme_zh_table", "store_problems", "sync_readme_zh", "translate_all", "translate_message",
-    "zh_feedback",
+    "assemble_store", "build_zh_notebook", "course_text_zh", "drift_report", "extract_text", "language",
+    "load_catalog", "load_store", "notebook_status", "readme_zh_table", "store_problems", "sync_readme_zh",
+    "translate_all", "translate_message", "zh_feedback",
 ]  # fmt: skip
 
 
@@ -312,9 +312,7 @@ def _without_lang(meta: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in meta.items() if k != "language"}
 
 
-def drift_report(
-    en_dir: str | Path = EN_DIR, zh_dir: str | Path = ZH_DIR, require_all: bool = False
-) -> list[str]:
+def drift_report(en_dir: str | Path = EN_DIR, zh_dir: str | Path = ZH_DIR, require_all: bool = False) -> list[str]:
     """Every way the Chinese edition has drifted from the English one, each line naming notebook and cell.
 
     Checks each store against its English notebook, each committed zh notebook against the English one
@@ -433,19 +431,8 @@ def load_catalog(path: str | Path = CATALOG) -> dict[str, Any]:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def zh_title(entry: dict[str, Any], zh_dir: Path = ZH_DIR) -> str:
-    """A notebook's Chinese title: the store's first heading ``# NN · 标题``; the English title while untranslated."""
-    spath = store_path(entry["file"], zh_dir / "translations")
-    if spath.is_file():
-        cells = load_store(spath)["cells"]
-        m = re.match(r"# \d\d · (.+)", cells[0]["zh"]) if cells else None
-        if m:
-            return m.group(1).strip()
-    return entry["title"]
-
-
 def course_text_zh(entry: dict[str, Any], field: str) -> str:
-    """The Chinese ``learn``/``data`` text of a course-map entry; English when the catalog's copy is stale."""
+    """The Chinese ``title``/``learn``/``data`` of a course-map entry; English when the catalog's copy is stale."""
     zh = load_catalog()["course"].get(entry["file"], {})
     return zh[field] if zh.get("en_" + field) == entry[field] else entry[field]
 
@@ -454,26 +441,30 @@ def welcome_table_zh(entries: list[dict[str, Any]] | None = None) -> str:
     """Notebook 00's course map in Chinese (zh/00_welcome.ipynb)."""
     entries = course.course_map() if entries is None else entries
     lines = ["| 编号 | 笔记本 | 你将学到 | 数据 |", "|---|---|---|---|"]
-    lines += [
-        f"| {e['file'][:2]} | {zh_title(e)} | {course_text_zh(e, 'learn')} | {course_text_zh(e, 'data')} |"
-        for e in entries
-    ]
+    for e in entries:
+        title, learn, data = (course_text_zh(e, field) for field in ("title", "learn", "data"))
+        lines.append(f"| {e['file'][:2]} | {title} | {learn} | {data} |")
     return "\n".join(lines)
 
 
-def readme_zh_table(entries: list[dict[str, Any]] | None = None) -> str:
-    """README.zh.md's course table: Chinese titles linked to notebooks/zh/, launch badges opening the zh notebooks."""
+def readme_zh_table(entries: list[dict[str, Any]] | None = None, zh_dir: Path = ZH_DIR) -> str:
+    """README.zh.md's course table: Chinese titles linked to notebooks/zh/, launch badges opening the zh notebooks.
+
+    A notebook whose Chinese edition does not exist yet links to the English one, marked as such.
+    """
     entries = course.course_map() if entries is None else entries
     times = course.runtimes()
     lines = ["| 编号 | 笔记本 | 你将学到 | 运行 | 单核运行时间（秒） |", "|---|---|---|---|---|"]
     for e in entries:
-        f, zf = e["file"], "zh/" + e["file"]
+        f = e["file"]
+        zf = "zh/" + f if (zh_dir / f).is_file() else f  # English until its translation store is merged
+        title = course_text_zh(e, "title") + ("" if zf.startswith("zh/") else "（英文版，翻译中）")
         badges = (
             f"[![在 Colab 中打开]({course.COLAB_BADGE})]({course.colab_url(zf)}) "
             f"[![Binder]({course.BINDER_BADGE})]({course.binder_url(zf)})"
         )
         learn = course_text_zh(e, "learn")
-        lines.append(f"| {f[:2]} | [{zh_title(e)}](notebooks/{zf}) | {learn} | {badges} | {times.get(f, '-')} |")
+        lines.append(f"| {f[:2]} | [{title}](notebooks/{zf}) | {learn} | {badges} | {times.get(f, '-')} |")
     return "\n".join(lines)
 
 
@@ -543,7 +534,7 @@ def translate_message(message: str, path: str | Path = CATALOG) -> str | None:
         m = rx.match(message)
         if m:
             values = {n: _value(v, path) for n, v in zip(order, m.groups())}
-            return _PLACEHOLDER.sub(lambda p: values[int(p.group(1))], zh)
+            return _PLACEHOLDER.sub(lambda p, values=values: values[int(p.group(1))], zh)
     if message.endswith(".") and ("; " in message or "." not in message[:-1]):
         parts = [translate_message(p, path) for p in message[:-1].split("; ")]
         if all(parts):
