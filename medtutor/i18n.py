@@ -561,3 +561,22 @@ def zh_feedback(state: str, ex_id: str, title: str, hint: str, message: str | No
     zh_title, zh_hint = exercise_text(ex_id, "title", title), exercise_text(ex_id, "hint", hint)
     text = (translate_message(message) or message) if message else ""
     return frames[state].format(id=ex_id, title=zh_title, hint=zh_hint, message=text)
+
+
+# ---------------------------------------------------------------- the glossary, both ways
+
+
+def glossary_index_zh(rows: list[tuple[str, str, str]]) -> str:
+    """The glossary's Chinese -> English index (markdown) from its (English, 中文, first met) rows.
+
+    Each Chinese rendering separated by `` / `` or ``, `` gets its own line. Lines are in Unicode order, which for
+    Chinese characters is the dictionary's radical-and-stroke order (no pinyin table is needed).
+    """
+    entries = set()
+    for en, zh, first in rows:
+        for term in re.split(r" / |, ", zh):
+            if term.strip():
+                entries.add((term.strip(), en.strip(), first.strip()))
+    lines = ["| 中文 | English | first met |", "|---|---|---|"]
+    lines += [f"| {zh} | {en} | {first} |" for zh, en, first in sorted(entries)]
+    return "\n".join(lines)
