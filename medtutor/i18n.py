@@ -71,6 +71,18 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def english_hash(text: str) -> str:
+    """The ``en_sha256`` of an English markdown cell: the sha256 of its source.
+
+    One exception: in a cell holding the generated course table (notebook 00's map, between the course-table
+    markers) the table is left out of the hash, because both editions generate it from ``medtutor/course.json``
+    (the Chinese one with the catalog's texts): a new course-map entry must not mark the prose around it stale.
+    """
+    if course._BEGIN in text and course._END in text:
+        text = course._replace_between(text, "", "a course-table cell")
+    return sha256_text(text)
+
+
 def read_notebook(path: str | Path) -> dict[str, Any]:
     """A notebook file as a dict; a clear error naming the file when it is not a readable notebook."""
     path = Path(path)
@@ -193,7 +205,7 @@ def store_problems(en_nb: dict[str, Any], store: dict[str, Any], name: str) -> l
         entry, en = by_id.get(cell.get("id")), source(cell)
         if entry is None:
             problems.append(f"{name}: cell {cell.get('id')}: translation missing")
-        elif entry["en_sha256"] != sha256_text(en):
+        elif entry["en_sha256"] != english_hash(en):
             problems.append(f"{name}: cell {cell['id']}: the English cell changed after it was translated (stale)")
         else:
             problems += [f"{name}: cell {cell['id']}: {p}" for p in translation_problems(en, entry["zh"])]
@@ -242,14 +254,14 @@ def build_zh_notebook(en_nb: dict[str, Any], store: dict[str, Any]) -> dict[str,
         if cell["cell_type"] != "markdown":
             continue
         en, entry = source(cell), entries.get(cell.get("id"))
-        if entry and entry["zh"].strip() and entry["en_sha256"] == sha256_text(en):
+        if entry and entry["zh"].strip() and entry["en_sha256"] == english_hash(en):
             text = localize_markdown(entry["zh"])
             if course._BEGIN in text and course._END in text:
                 text = course._replace_between(text, welcome_table_zh(), "the zh course-table cell")
             cell["source"] = _split_lines(text)
             cell["metadata"][META_KEY] = {"lang": LANG_TAG, "en_sha256": entry["en_sha256"]}
         else:
-            cell["metadata"][META_KEY] = {"lang": "en", "en_sha256": sha256_text(en)}
+            cell["metadata"][META_KEY] = {"lang": "en", "en_sha256": english_hash(en)}
     return nb
 
 
@@ -297,7 +309,7 @@ def structure_problems(en_nb: dict[str, Any], zh_nb: dict[str, Any], name: str) 
             problems.append(f"{where}: the code differs between the editions")
         if en["cell_type"] == "markdown":
             mark = zh.get("metadata", {}).get(META_KEY, {})
-            if mark.get("en_sha256") != sha256_text(source(en)):
+            if mark.get("en_sha256") != english_hash(source(en)):
                 problems.append(f"{where}: translates an older version of the English cell (hash mismatch)")
             elif mark.get("lang") != LANG_TAG:
                 problems.append(f"{where}: still in English (no current translation)")
@@ -360,7 +372,7 @@ def notebook_status(en_path: str | Path, store_dir: str | Path = STORE_DIR) -> d
         entry = entries.get(cell.get("id"))
         if entry is None or not entry["zh"].strip():
             status["missing"].append(cell.get("id"))
-        elif entry["en_sha256"] != sha256_text(source(cell)):
+        elif entry["en_sha256"] != english_hash(source(cell)):
             status["stale"].append(cell.get("id"))
         else:
             status["translated"].append(cell.get("id"))
@@ -376,7 +388,7 @@ _MARK = re.compile(r"^===== id=(\S+) sha256=(\S*)\n", re.M)
 def extract_text(en_nb: dict[str, Any], only: set[str] | None = None) -> str:
     """The English markdown cells under ``===== id=... sha256=...`` marker lines (``only``: these ids)."""
     parts = [
-        f"===== id={c.get('id')} sha256={sha256_text(source(c))[:12]}\n{source(c)}\n"
+        f"===== id={c.get('id')} sha256={english_hash(source(c))[:12]}\n{source(c)}\n"
         for c in markdown_cells(en_nb)
         if only is None or c.get("id") in only
     ]
@@ -398,13 +410,13 @@ def assemble_store(en_path: str | Path, text: str, spath: str | Path) -> tuple[P
     unknown = sorted(set(new) - set(by_id))
     if unknown:
         raise ValueError(f"ids not in {en_path.name}: {unknown}; extract again with `medtutor course zh-extract`.")
-    moved = sorted(i for i, (short, _) in new.items() if short and not sha256_text(source(by_id[i])).startswith(short))
+    moved = sorted(i for i, (short, _) in new.items() if short and not english_hash(source(by_id[i])).startswith(short))
     if moved:
         raise ValueError(f"{en_path.name}: the English of cells {moved} changed since the extract; extract them again.")
     old = {e["id"]: e for e in load_store(spath)["cells"]} if spath.is_file() else {}
     entries = []
     for c in cells:
-        h = sha256_text(source(c))
+        h = english_hash(source(c))
         if c.get("id") in new:
             entries.append({"id": c["id"], "en_sha256": h, "zh": new[c["id"]][1]})
         else:

@@ -92,6 +92,20 @@ def test_english_cell_changed_but_not_its_translation(edition):
     assert "cell 5a84416f" in _report(en_dir, zh_dir)
 
 
+def test_course_table_is_generated_in_both_editions_so_only_its_prose_needs_translating(edition):
+    """Notebook 00's course map comes from medtutor/course.json in both languages: a new row is not drift."""
+    en_dir, zh_dir = edition
+
+    def table_cell(nb: dict) -> dict:
+        return next(c for c in nb["cells"] if c.get("id") == "7abe5f55")
+
+    _edit_json(en_dir / WELCOME, lambda nb: table_cell(nb).update(source=i18n.source(table_cell(nb)).replace(
+        "| 16 |", "| 17 | A new notebook | x | y |\n| 16 |")))  # fmt: skip
+    assert _report(en_dir, zh_dir) == ""
+    _edit_json(en_dir / WELCOME, lambda nb: table_cell(nb).update(source=i18n.source(table_cell(nb)) + "\nMore."))
+    assert "cell 7abe5f55: the English cell changed after it was translated" in _report(en_dir, zh_dir)
+
+
 def test_missing_translation(edition):
     en_dir, zh_dir = edition
     _edit_json(zh_dir / "translations" / "00_welcome.json", lambda s: s["cells"].pop(3))
@@ -186,7 +200,7 @@ def test_generated_notebook_copies_everything_but_the_prose():
         if a["cell_type"] == "code":
             assert a == b
         else:
-            assert b["metadata"]["i18n"] == {"lang": "zh-CN", "en_sha256": i18n.sha256_text(i18n.source(a))}
+            assert b["metadata"]["i18n"] == {"lang": "zh-CN", "en_sha256": i18n.english_hash(i18n.source(a))}
             assert {k: v for k, v in b["metadata"].items() if k != "i18n"} == a["metadata"]
             assert re.search(r"[\u4e00-\u9fff]", i18n.source(b))
     table = next(i18n.source(c) for c in zh["cells"] if c["id"] == "7abe5f55")
