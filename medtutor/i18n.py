@@ -143,17 +143,16 @@ def write_store(path: str | Path, notebook: str, entries: list[dict[str, str]]) 
 # ---------------------------------------------------------------- what a translation must keep byte-identical
 
 _FENCE = re.compile(r"```.*?```", re.S)
-_INLINE = re.compile(r"`[^`\n]+`")
 
 
 def code_spans(text: str) -> Counter[str]:
-    """Inline code and fenced code blocks: kept byte-identical in a translation."""
-    return Counter(_INLINE.findall(_FENCE.sub("", text))) + Counter(_FENCE.findall(text))
+    """Inline code (which may wrap onto the next line) and fenced code blocks: kept byte-identical."""
+    return Counter(re.findall(r"`[^`]+`", _FENCE.sub("", text))) + Counter(_FENCE.findall(text))
 
 
 def maths(text: str) -> Counter[str]:
-    """LaTeX math ($...$ and $$...$$) outside code: kept byte-identical."""
-    return Counter(re.findall(r"\$\$.*?\$\$|\$[^$\n]+\$", _INLINE.sub("", _FENCE.sub("", text)), flags=re.S))
+    """LaTeX math ($...$ and $$...$$, possibly wrapped) outside inline code: kept byte-identical."""
+    return Counter(re.findall(r"\$\$.*?\$\$|\$[^$]+\$", re.sub(r"`[^`\n]+`", "", text), flags=re.S))
 
 
 def link_targets(text: str) -> Counter[str]:
@@ -452,7 +451,7 @@ def course_text_zh(entry: dict[str, Any], field: str) -> str:
 def welcome_table_zh(entries: list[dict[str, Any]] | None = None) -> str:
     """Notebook 00's course map in Chinese (zh/00_welcome.ipynb)."""
     entries = course.course_map() if entries is None else entries
-    lines = ["| 编号 | 笔记本 | 你将学到 | 数据 |", "|---|---|---|---|"]
+    lines = ["| 编号 | notebook | 你将学到 | 数据 |", "|---|---|---|---|"]
     for e in entries:
         title, learn, data = (course_text_zh(e, field) for field in ("title", "learn", "data"))
         lines.append(f"| {e['file'][:2]} | {title} | {learn} | {data} |")
@@ -466,7 +465,7 @@ def readme_zh_table(entries: list[dict[str, Any]] | None = None, zh_dir: Path = 
     """
     entries = course.course_map() if entries is None else entries
     times = course.runtimes()
-    lines = ["| 编号 | 笔记本 | 你将学到 | 运行 | 单核运行时间（秒） |", "|---|---|---|---|---|"]
+    lines = ["| 编号 | notebook | 你将学到 | 运行 | 单核运行时间（秒） |", "|---|---|---|---|---|"]
     for e in entries:
         f = e["file"]
         zf = "zh/" + f if (zh_dir / f).is_file() else f  # English until its translation store is merged
