@@ -410,9 +410,12 @@ def test_glossary_links_both_ways():
     assert i18n.glossary_index_zh(rows) in index[1], (
         "the Chinese -> English index is stale: regenerate it with medtutor.i18n.glossary_index_zh"
     )
-    numbers = [e["file"][:2] for e in course.course_map()]
+    texts = {p.name[:2]: "\n".join(i18n.source(c) for c in i18n.read_notebook(p)["cells"]).lower()
+             for p in course.course_notebooks()}  # fmt: skip
     for en, _, first in rows:
-        assert first in numbers, f"glossary: {en!r} first met in {first}, not a course notebook"
+        assert first in texts, f"glossary: {en!r} first met in {first}, not a course notebook"
+        stems = [k.strip().lower().split()[0][:6] for k in re.split(r"[/,()]", en) if len(k.strip()) > 1]
+        assert any(stem in texts[first] for stem in stems), f"glossary: notebook {first} never mentions {en!r}"
 
 
 @pytest.mark.slow
