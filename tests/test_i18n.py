@@ -207,6 +207,16 @@ def test_generated_notebook_copies_everything_but_the_prose():
     assert i18n.welcome_table_zh() in table  # notebook 00's course map, in Chinese, from the course map
 
 
+@pytest.mark.parametrize("path", sorted(i18n.ZH_DIR.glob("[0-9][0-9]_*.ipynb")), ids=lambda p: p.stem)
+def test_relative_links_of_the_zh_notebooks_resolve(path):
+    """Every relative link of a generated zh notebook reaches a file from notebooks/zh/ (the glossary included)."""
+    text = "\n".join(i18n.source(c) for c in i18n.read_notebook(path)["cells"] if c["cell_type"] == "markdown")
+    targets = [t for t in i18n.link_targets(text) if not re.match(r"^([a-z][a-z0-9+.-]*:|#)", t, re.I)]
+    assert "../../instructors/glossary.md" in targets, f"zh/{path.name}: the glossary link is missing"
+    for target in targets:
+        assert (path.parent / target.split("#")[0]).resolve().exists(), f"zh/{path.name}: {target} leads nowhere"
+
+
 def test_links_and_badges_point_into_the_zh_folder():
     text = (
         "[glossary](../instructors/glossary.md) [next](01_ai_and_medical_imaging.ipynb#setup) "
