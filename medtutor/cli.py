@@ -7,6 +7,7 @@ medtutor heart train --data DIR [--sites a b c d] --out MODEL.keras [--kind robu
 medtutor heart evaluate --model MODEL.keras --folder FOLDER
 medtutor stroke train --out MODEL.keras [--subjects N] [--epochs E] [--seed S]
 medtutor stroke evaluate --model MODEL.keras --data ROOT [--subject SUB] [--out DIR]
+medtutor course translate [--check] | zh-status [NN...] | zh-extract NN [--todo] [-o FILE] | zh-assemble NN FILE
 """
 
 from __future__ import annotations
@@ -273,7 +274,8 @@ def _cmd_course_sync(args: argparse.Namespace) -> int:
     stale = [
         name
         for name, changed in (("README.md", course.sync_readme(write=not args.check)),
-                              ("notebook 00", course.sync_welcome(write=not args.check)))
+                              ("notebook 00", course.sync_welcome(write=not args.check)),
+                              ("README.zh.md", _sync_readme_zh(write=not args.check)))
         if changed
     ]  # fmt: skip
     if args.check and stale:
@@ -346,6 +348,125 @@ def _add_course_cli(sub: argparse._SubParsersAction) -> None:
     p_ren.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
     p_ren.add_argument("--root", default=str(Path(__file__).resolve().parents[1]), help="repository root")
     p_ren.set_defaults(func=_cmd_course_renumber)
+    _add_i18n_cli(csub)
+
+
+# --------------------------------------------------------------------------- medtutor course: the Chinese edition
+
+
+def _sync_readme_zh(write: bool) -> bool:
+    """README.zh.md's course table (when the file exists): part of ``medtutor course sync``."""
+    from medtutor import i18n
+
+    return i18n.README_ZH.is_file() and i18n.sync_readme_zh(write=write)
+
+
+def _cmd_course_translate(args: argparse.Namespace) -> int:
+    """Generate notebooks/zh/*.ipynb from the English notebooks and the stores; --check reports drift instead."""
+    from medtutor import i18n
+
+    if not args.check:
+        changed = i18n.translate_all()
+        for path in changed:
+            print(f"wrote {path.relative_to(i18n.ROOT)}")
+        print(f"{len(changed)} Chinese notebook(s) regenerated")
+    problems = i18n.drift_report(require_all=args.require_all)
+    for problem in problems:
+        print(f"PROBLEM {problem}", file=sys.stderr)
+    stores = sorted(p.stem for p in i18n.STORE_DIR.glob("*.json"))
+    print(f"{len(stores)} translation store(s), {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def _cmd_course_zh_status(args: argparse.Namespace) -> int:
+    """Per notebook: translated, stale and missing markdown cells (what a translator has left to do)."""
+    from medtutor import i18n
+
+    paths = (
+        [i18n.resolve_notebook(n) for n in args.notebooks] if args.notebooks else i18n._english_notebooks(i18n.EN_DIR)
+    )
+    for path in paths:
+        st = i18n.notebook_status(path)
+        if not st["store"]:
+            print(f"{st['notebook']}: no store yet ({st['cells']} markdown cells to translate)")
+            continue
+        print(f"{st['notebook']}: {len(st['translated'])}/{st['cells']} translated, "
+              f"{len(st['stale'])} stale, {len(st['missing'])} missing")  # fmt: skip
+        for kind in ("stale", "missing"):
+            if st[kind]:
+                print(f"    {kind}: {' '.join(st[kind])}")
+        for problem in st["problems"]:
+            if "stale" not in problem and "not translated" not in problem and "missing" not in problem:
+                print(f"    PROBLEM {problem}")
+    return 0
+
+
+def _cmd_course_zh_extract(args: argparse.Namespace) -> int:
+    """Print (or write) the English markdown cells to translate, under their ``===== id=... sha256=...`` markers."""
+    from medtutor import i18n
+
+    path = i18n.resolve_notebook(args.notebook)
+    only = None
+    if args.todo:
+        st = i18n.notebook_status(path)
+        only = set(st["stale"]) | set(st["missing"])
+    text = i18n.extract_text(i18n.read_notebook(path), only)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}: {text.count('===== id=')} cell(s) of {path.name} to translate")
+    else:
+        print(text)
+    return 0
+
+
+def _cmd_course_zh_assemble(args: argparse.Namespace) -> int:
+    """Take the translated cells of a file in the extract format into the store, then check the store."""
+    from medtutor import i18n
+
+    path = i18n.resolve_notebook(args.notebook)
+    from medtutor._validate import read_text_file
+
+    text = read_text_file(Path(args.file), "translation file")
+    spath, n = i18n.assemble_store(path, text, i18n.store_path(path.name))
+    print(f"wrote {spath.relative_to(i18n.ROOT)}: {n} cell(s) from {args.file}")
+    problems = i18n.store_problems(i18n.read_notebook(path), i18n.load_store(spath), path.name)
+    for problem in problems:
+        print(f"PROBLEM {problem}", file=sys.stderr)
+    print(f"{len(problems)} problem(s); then run `medtutor course translate`")
+    return 1 if problems else 0
+
+
+def _i18n_errors(func: Any) -> Any:
+    """Wrap a zh command so that a bad notebook number or a malformed store is one line, exit status 2."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return func(args)
+        except ValueError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+
+    return run
+
+
+def _add_i18n_cli(csub: argparse._SubParsersAction) -> None:
+    """``medtutor course translate | zh-status | zh-extract | zh-assemble``: the Chinese edition (issue 18)."""
+    p = csub.add_parser("translate", help="generate notebooks/zh/*.ipynb from the English notebooks + the stores")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 naming every drift problem")
+    p.add_argument("--require-all", action="store_true", help="a course notebook without a store is a problem too")
+    p.set_defaults(func=_i18n_errors(_cmd_course_translate))
+    p = csub.add_parser("zh-status", help="untranslated and stale markdown cells per notebook")
+    p.add_argument("notebooks", nargs="*", help="numbers or names (default: every course notebook)")
+    p.set_defaults(func=_i18n_errors(_cmd_course_zh_status))
+    p = csub.add_parser("zh-extract", help="the English markdown cells to translate, with id/hash marker lines")
+    p.add_argument("notebook", help="number or name, e.g. 07")
+    p.add_argument("--todo", action="store_true", help="only cells that are missing or stale in the store")
+    p.add_argument("-o", "--out", help="write to this file instead of printing")
+    p.set_defaults(func=_i18n_errors(_cmd_course_zh_extract))
+    p = csub.add_parser("zh-assemble", help="put translated cells (extract format) into the store, then check it")
+    p.add_argument("notebook", help="number or name, e.g. 07")
+    p.add_argument("file", help="the extract file with each English text replaced by its translation")
+    p.set_defaults(func=_i18n_errors(_cmd_course_zh_assemble))
 
 
 # --------------------------------------------------------------------------- medtutor stroke

@@ -55,6 +55,7 @@ def test_wheel_contains_registry_cards_course_map_and_version(tmp_path):
     assert "medtutor/_datasets/physionet2016.md5" in names
     assert "medtutor/_datasets/cards/pneumoniamnist.md" in names
     assert "medtutor/course.json" in names
+    assert "medtutor/locale/zh.json" in names  # the Chinese feedback catalog (issue 18)
     assert "medtutor/data.py" in names and not any(n.startswith(("notebooks/", "tests/")) for n in names)
 
 

@@ -111,10 +111,15 @@ def check(ex_id: str, answer: Any, strict: bool | None = None) -> CheckResult:
 
     In strict mode (``strict=True``, or ``MEDTUTOR_STRICT_EXERCISES=1`` as ``make test`` sets it) an answer
     that is not correct also raises AssertionError, so a broken solution fails the notebook's test.
+    The feedback is in Chinese in a Chinese notebook (:func:`medtutor.i18n.language`), else in English.
     """
     state, message = evaluate(ex_id, answer)
     ex = EXERCISES[ex_id]
-    if state == "correct":
+    from medtutor import i18n  # the feedback's language: MEDTUTOR_LANG, else the notebook's folder (zh/)
+
+    if i18n.language() == "zh":
+        text = i18n.zh_feedback(state, ex_id, ex.title, ex.hint, message)
+    elif state == "correct":
         text = f"✅ Exercise {ex_id} ({ex.title}): correct."
     elif state == "todo":
         text = f"⏳ Exercise {ex_id} ({ex.title}): not attempted yet - replace `raise NotImplementedError()`."
