@@ -64,6 +64,32 @@ def as_1d(x: Any, name: str) -> np.ndarray:
     return arr
 
 
+def check_numbers(arr: np.ndarray, name: str, nan_fix: str) -> np.ndarray:
+    """Refuse an array that does not hold numbers (bool counts), or a float array with NaN/inf; returns ``arr``.
+
+    ``nan_fix`` is the caller's fix for non-finite values (an image and a CT volume are cleaned differently).
+    """
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}.")
+    if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinity. Fix: {nan_fix}")
+    return arr
+
+
+def check_signal(x: Any, float_fix: str, min_len: int = 1, name: str = "signal") -> np.ndarray:
+    """One recording: a 1-D, float, finite array of at least ``min_len`` samples; ``float_fix`` says how to convert."""
+    sig = np.asarray(x)
+    if sig.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (T,), got shape {sig.shape}; pass one recording at a time.")
+    if not np.issubdtype(sig.dtype, np.floating):
+        raise TypeError(f"{name} must be float (got {sig.dtype}); {float_fix}.")
+    if not np.all(np.isfinite(sig)):
+        raise ValueError(f"{name} contains NaN or inf; clean or drop the recording first.")
+    if len(sig) < min_len:
+        raise ValueError(f"{name} has {len(sig)} samples, need at least {min_len}; the recording is too short.")
+    return sig
+
+
 def check_labels(y: Any, name: str = "y_true") -> np.ndarray:
     """Validate 0/1 labels (bool, int or float 0.0/1.0) and return them as int64."""
     arr = as_1d(y, name)
@@ -97,6 +123,33 @@ def check_probs(p: Any, name: str = "y_prob", n: int | None = None, unit: bool =
     if n is not None and arr.shape[0] != n:
         raise ValueError(f"{name} has {arr.shape[0]} entries but y_true has {n}; they must be aligned case by case.")
     return arr
+
+
+def as_rng(rng: Any, name: str = "rng") -> np.random.Generator:
+    """A NumPy Generator from a Generator (used as is: the caller's stream continues) or a non-negative int seed."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool) and rng >= 0:
+        return np.random.default_rng(int(rng))
+    raise TypeError(f"{name} must be a numpy Generator or a non-negative int seed, got {rng!r}.")
+
+
+def check_fraction(value: Any, name: str, open_interval: bool = False) -> np.ndarray:
+    """A fraction (scalar or array) in [0, 1], or strictly inside (0, 1) when ``open_interval``; as float64."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        arr = np.asarray(np.nan)
+    ok = ((arr > 0) & (arr < 1)) if open_interval else ((arr >= 0) & (arr <= 1))
+    if not np.all(np.isfinite(arr)) or not np.all(ok):
+        bounds = "strictly between 0 and 1" if open_interval else "in [0, 1]"
+        raise ValueError(f"{name} must be a fraction {bounds} (e.g. 0.9 for 90 %), got {value!r}.")
+    return arr
+
+
+def ratio_or_nan(num: float, den: float) -> float:
+    """num / den, or nan when the denominator is zero: the metric is undefined, and 0 or 1 would be made up."""
+    return float(num) / float(den) if den > 0 else float("nan")
 
 
 # --------------------------------------------------------------------------- environment variables

@@ -391,12 +391,13 @@ def predict_with_uncertainty(
 
 # --------------------------------------------------------------------------- decisions
 def _check_fraction(value: float, name: str, open_interval: bool = False) -> float:
-    v = float(value)
-    ok = (0 < v < 1) if open_interval else (0 <= v <= 1)
-    if not np.isfinite(v) or not ok:
-        bounds = "strictly between 0 and 1" if open_interval else "between 0 and 1"
-        raise ValueError(f"{name} must be a fraction {bounds}, got {value!r}.")
-    return v
+    """One number in [0, 1] (or strictly inside): the package's fraction check, as a float."""
+    from medtutor._validate import check_fraction
+
+    arr = check_fraction(value, name, open_interval)
+    if arr.size != 1:
+        raise ValueError(f"{name} must be one number, got shape {arr.shape}.")
+    return float(arr.reshape(-1)[0])
 
 
 def operating_point(y_true: Any, y_prob: Any, threshold: float, prevalence: float | None = None) -> dict[str, float]:
@@ -406,7 +407,7 @@ def operating_point(y_true: Any, y_prob: Any, threshold: float, prevalence: floa
     by Bayes, PPV = sens*prev / (sens*prev + (1-spec)*(1-prev)). ``prevalence=None`` uses the test set's.
     Also returns ``tpr``/``fpr`` for drawing the point on the ROC curve.
     """
-    from medtutor._validate import check_labels, check_probs
+    from medtutor._validate import check_labels, check_probs, ratio_or_nan
     from medtutor.metrics import clinical_metrics, ppv_at_prevalence
 
     thr = _check_fraction(threshold, "threshold")
@@ -417,7 +418,7 @@ def operating_point(y_true: Any, y_prob: Any, threshold: float, prevalence: floa
     sens, spec = float(m["sensitivity"]), float(m["specificity"])
     ppv = float(ppv_at_prevalence(sens, spec, prev))
     den = spec * (1 - prev) + (1 - sens) * prev
-    npv = float(spec * (1 - prev) / den) if den > 0 else float("nan")
+    npv = ratio_or_nan(spec * (1 - prev), den)
     return {
         "threshold": thr,
         "prevalence": prev,
@@ -449,7 +450,7 @@ def triage(y_prob: Any, y_true: Any, k: int) -> dict[str, Any]:
     the top k), ``total_positives``, ``recall_at_k``, and ``random_expected`` (k x prevalence: what a
     random order finds on average).
     """
-    from medtutor._validate import check_labels, check_probs
+    from medtutor._validate import check_labels, check_probs, ratio_or_nan
 
     y = check_labels(y_true)
     p = check_probs(y_prob, n=len(y))
@@ -463,7 +464,7 @@ def triage(y_prob: Any, y_true: Any, k: int) -> dict[str, Any]:
         "found_curve": curve,
         "found": int(curve[k - 1]),
         "total_positives": total,
-        "recall_at_k": float(curve[k - 1] / total) if total else float("nan"),
+        "recall_at_k": ratio_or_nan(curve[k - 1], total),
         "random_expected": float(k * total / len(y)),
     }
 

@@ -190,7 +190,7 @@ def _add_heart_cli(subparsers: Any) -> None:
     """Register ``train`` and ``evaluate`` on the ``medtutor heart`` argparse subparsers."""
     from medtutor import heart_model
 
-    p = subparsers.add_parser("train", help="train the heart-sound window model on PhysioNet-format data")
+    p = _command(subparsers, "train", "train the heart-sound window model on PhysioNet-format data", _cmd_heart_train)
     p.add_argument("--data", required=True, help="folder with training-<site>/ sub-folders, or one site's folder")
     p.add_argument("--sites", nargs="+", help="sites to use, e.g. a b c d (default: all present)")
     p.add_argument("--out", required=True, help="where to write the model (.keras)")
@@ -203,11 +203,21 @@ def _add_heart_cli(subparsers: Any) -> None:
         help="robust: site-robust linear model (default); ensemble: feature MLP + Conv1D-GRU; mlp: feature MLP",
     )
     p.add_argument("--loso", action="store_true", help="first print the leave-one-site-out table (Se, Sp, MAcc, CI)")
-    p.set_defaults(func=_cmd_heart_train)
-    p = subparsers.add_parser("evaluate", help="Se, Sp and MAcc of a model on a PhysioNet-format folder")
+    p = _command(subparsers, "evaluate", "Se, Sp and MAcc of a model on a PhysioNet-format folder", _cmd_heart_evaluate)
     p.add_argument("--model", required=True, help="a model written by `medtutor heart train`")
     p.add_argument("--folder", required=True, help="a folder of WAV + .hea files (or REFERENCE.csv)")
-    p.set_defaults(func=_cmd_heart_evaluate)
+
+
+def _command(sub: Any, name: str, help_text: str, func: Any) -> argparse.ArgumentParser:
+    """Add the sub-command ``name`` that runs ``func(args)``; returns its parser for the arguments."""
+    p = sub.add_parser(name, help=help_text)
+    p.set_defaults(func=func)
+    return p
+
+
+def _group(sub: Any, name: str, help_text: str) -> Any:
+    """Add the command group ``name`` (``medtutor <name> <action>``); returns the subparsers of its actions."""
+    return sub.add_parser(name, help=help_text).add_subparsers(dest="action", required=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -216,24 +226,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _add_course_cli(sub)
 
-    p_data = sub.add_parser("data", help="list, fetch, verify and locate the course datasets")
-    dsub = p_data.add_subparsers(dest="action", required=True)
-    dsub.add_parser("list", help="every dataset, its licence and where it comes from now").set_defaults(func=_cmd_list)
-    dsub.add_parser("where", help="the folders the course looks in").set_defaults(func=_cmd_where)
-    p_fetch = dsub.add_parser("fetch", help="download (verified) into the cache, or into --dest for a classroom")
+    dsub = _group(sub, "data", "list, fetch, verify and locate the course datasets")
+    _command(dsub, "list", "every dataset, its licence and where it comes from now", _cmd_list)
+    _command(dsub, "where", "the folders the course looks in", _cmd_where)
+    p_fetch = _command(dsub, "fetch", "download (verified) into the cache, or into --dest for a classroom", _cmd_fetch)
     p_fetch.add_argument("names", nargs="*", help="dataset names (default: all downloadable)")
     p_fetch.add_argument("--dest", help="pre-seed this folder (layout <dataset>/<file>) instead of the cache")
     p_fetch.add_argument("--sites", nargs="+", help="PhysioNet 2016 sites, e.g. a b c d e f")
-    p_fetch.set_defaults(func=_cmd_fetch)
-    p_verify = dsub.add_parser("verify", help="check every file in a data folder against the official checksums")
+    p_verify = _command(dsub, "verify", "check every file in a data folder against the official checksums", _cmd_verify)
     p_verify.add_argument("--dir", help="the folder (default: MEDTUTOR_DATA_DIR)")
-    p_verify.set_defaults(func=_cmd_verify)
 
-    p_doc = sub.add_parser("doctor", help="versions, cores, memory and data status")
+    p_doc = _command(sub, "doctor", "versions, cores, memory and data status", _cmd_doctor)
     p_doc.add_argument("--no-tf", action="store_true", help="skip importing TensorFlow")
-    p_doc.set_defaults(func=_cmd_doctor)
 
-    p_stu = sub.add_parser("student", help="write student notebooks (solutions removed)")
+    p_stu = _command(sub, "student", "write student notebooks (solutions removed)", _cmd_student)
     p_stu.add_argument("src", help="folder of solution notebooks")
     p_stu.add_argument("-o", "--out", required=True, help="output folder")
     p_stu.add_argument(
@@ -241,10 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="add only notebooks missing from OUT_DIR (a student's working copy)",
     )
-    p_stu.set_defaults(func=_cmd_student)
 
-    p_heart = sub.add_parser("heart", help="heart-sound (PhysioNet 2016) model: train and evaluate")
-    _add_heart_cli(p_heart.add_subparsers(dest="action", required=True))
+    _add_heart_cli(_group(sub, "heart", "heart-sound (PhysioNet 2016) model: train and evaluate"))
     _add_stroke_parser(sub)
     return parser
 
@@ -579,20 +583,17 @@ def _cmd_stroke_evaluate(args: argparse.Namespace) -> int:
 
 def _add_stroke_parser(sub: argparse._SubParsersAction) -> None:
     """The ``medtutor stroke`` group: train on simulated lesions, evaluate on an ISLES'22/BIDS folder."""
-    p_stroke = sub.add_parser("stroke", help="stroke-lesion U-Net (notebook 12): train on simulated, evaluate on real")
-    ssub = p_stroke.add_subparsers(dest="action", required=True)
-    p = ssub.add_parser("train", help="train the U-Net on simulated lesions (MNI152 anatomy), seeded, CPU")
+    ssub = _group(sub, "stroke", "stroke-lesion U-Net (notebook 12): train on simulated, evaluate on real")
+    p = _command(ssub, "train", "train the U-Net on simulated lesions (MNI152 anatomy), seeded, CPU", _cmd_stroke_train)
     p.add_argument("--out", required=True, help="where to write the model (.keras)")
     p.add_argument("--subjects", type=int, default=120, help="simulated subjects (default 120)")
     p.add_argument("--epochs", type=int, default=15, help="training epochs (default 15)")
     p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    p.set_defaults(func=_cmd_stroke_train)
-    p = ssub.add_parser("evaluate", help="lesion volume and Dice on an ISLES'22/BIDS folder")
+    p = _command(ssub, "evaluate", "lesion volume and Dice on an ISLES'22/BIDS folder", _cmd_stroke_evaluate)
     p.add_argument("--model", required=True, help="a model written by `medtutor stroke train`")
     p.add_argument("--data", required=True, help="ROOT holding rawdata/<sub>/ses-*/ (and derivatives/ for masks)")
     p.add_argument("--subject", help="evaluate only this subject (default: every subject found)")
     p.add_argument("--out", help="write each predicted mask as <sub>_pred_msk.nii.gz into this folder")
-    p.set_defaults(func=_cmd_stroke_evaluate)
 
 
 def main(argv: list[str] | None = None) -> int:

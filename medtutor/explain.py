@@ -18,6 +18,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from medtutor import _validate
+
 __all__ = [
     "class_score",
     "grad_cam",
@@ -306,13 +308,7 @@ def occlusion_1d(
     start indices and ``score(signal) - score(signal with that window set to baseline)``. Why a function
     and not a model: heart-sound models often see features (spectrograms), not raw samples.
     """
-    sig = np.asarray(signal)
-    if sig.ndim != 1:
-        raise ValueError(f"signal must be 1-D (T,), got shape {sig.shape}; pass one recording at a time.")
-    if not np.issubdtype(sig.dtype, np.floating):
-        raise TypeError(f"signal must be float (got {sig.dtype}); convert with signal.astype('float32').")
-    if not np.all(np.isfinite(sig)):
-        raise ValueError("signal contains NaN or inf values; clean the recording first.")
+    sig = _validate.check_signal(signal, "convert with signal.astype('float32')")
     window = int(window)
     stride = window if stride is None else int(stride)
     if not 1 <= window <= len(sig) or stride < 1:

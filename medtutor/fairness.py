@@ -12,7 +12,7 @@ age band...); the metrics are those of :mod:`medtutor.metrics` (1 = disease).
 - :func:`equalized_odds_difference`: the larger of the sensitivity gap and the false-positive-rate gap;
 - :func:`demographic_parity_difference`: the largest gap in the share of cases called positive.
 
-Only NumPy is imported.
+It imports only NumPy, :mod:`medtutor.metrics` (the counts) and :mod:`medtutor._validate` (the input checks).
 """
 
 from __future__ import annotations
@@ -20,6 +20,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
+from medtutor import _validate
+from medtutor._validate import ratio_or_nan
+from medtutor.metrics import confusion_counts
 
 __all__ = [
     "demographic_parity_difference",
@@ -30,25 +34,6 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- input checks
-
-
-def _binary(values: Any, name: str) -> np.ndarray:
-    """A 1-D array of 0/1 labels or predictions (a column (N, 1) is accepted), as int64."""
-    arr = np.asarray(values)
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr[:, 0]
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be 1-D with shape (N,), got shape {arr.shape}; use .ravel().")
-    if arr.size == 0:
-        raise ValueError(f"{name} is empty; pass at least one case.")
-    if arr.dtype == object or arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must hold numbers 0/1, got dtype {arr.dtype}.")
-    if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or inf; drop those cases first.")
-    if not np.all(np.isin(arr, (0, 1))):
-        hint = " These look like probabilities: threshold them first, e.g. (y_prob >= t).astype(int)."
-        raise ValueError(f"{name} must contain only 0 and 1 (1 = disease).{hint if name == 'y_pred' else ''}")
-    return arr.astype(np.int64)
 
 
 def _groups(groups: Any, n: int) -> np.ndarray:
@@ -66,16 +51,16 @@ def _groups(groups: Any, n: int) -> np.ndarray:
 
 
 def _checked(y_true: Any, y_pred: Any, groups: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    yt = _binary(y_true, "y_true")
-    yp = _binary(y_pred, "y_pred")
+    yt = _validate.check_labels(y_true, "y_true")
+    yp = _validate.check_labels(y_pred, "y_pred")
     if yp.shape != yt.shape:
         raise ValueError(f"y_pred has {yp.shape[0]} entries but y_true has {yt.shape[0]}; they must be aligned.")
     return yt, yp, _groups(groups, yt.shape[0])
 
 
-def _ratio(num: int, den: int) -> float:
-    """num / den, or nan when the denominator is zero (the metric is undefined for that group)."""
-    return num / den if den > 0 else float("nan")
+def _key(label: Any) -> Any:
+    """A group label as a plain Python value (``np.str_("a")`` -> ``"a"``), for readable dict keys."""
+    return label.item() if isinstance(label, np.generic) else label
 
 
 # --------------------------------------------------------------------------- per-group metrics
@@ -92,26 +77,28 @@ def group_metrics(y_true: Any, y_pred: Any, groups: Any) -> dict[Any, dict[str, 
     out: dict[Any, dict[str, float]] = {}
     for label in np.unique(g):
         m = g == label
-        t, p = yt[m], yp[m]
-        tp, fn = int(np.sum((t == 1) & (p == 1))), int(np.sum((t == 1) & (p == 0)))
-        fp, tn = int(np.sum((t == 0) & (p == 1))), int(np.sum((t == 0) & (p == 0)))
-        key = label.item() if isinstance(label, np.generic) else label
-        out[key] = {
+        c = confusion_counts(yt[m], yp[m])
+        tp, fp, tn, fn = c["tp"], c["fp"], c["tn"], c["fn"]
+        out[_key(label)] = {
             "n": int(m.sum()),
             "positives": tp + fn,
-            "prevalence": _ratio(tp + fn, int(m.sum())),
-            "sensitivity": _ratio(tp, tp + fn),
-            "fpr": _ratio(fp, fp + tn),
-            "specificity": _ratio(tn, fp + tn),
-            "positive_rate": _ratio(tp + fp, int(m.sum())),
-            "ppv": _ratio(tp, tp + fp),
+            "prevalence": ratio_or_nan(tp + fn, int(m.sum())),
+            "sensitivity": ratio_or_nan(tp, tp + fn),
+            "fpr": ratio_or_nan(fp, fp + tn),
+            "specificity": ratio_or_nan(tn, fp + tn),
+            "positive_rate": ratio_or_nan(tp + fp, int(m.sum())),
+            "ppv": ratio_or_nan(tp, tp + fp),
         }
     return out
 
 
 def _gap(per_group: dict[Any, dict[str, float]], key: str, needs: str) -> float:
     """max - min of ``key`` over groups; a group where it is undefined is a clear error, not skipped."""
-    values = {g: v[key] for g, v in per_group.items()}
+    return _spread({g: v[key] for g, v in per_group.items()}, key, needs)
+
+
+def _spread(values: dict[Any, float], key: str, needs: str) -> float:
+    """max - min of one value per group (``key`` names it in the errors)."""
     undefined = [g for g, v in values.items() if np.isnan(v)]
     if undefined:
         raise ValueError(
@@ -147,5 +134,7 @@ def demographic_parity_difference(y_pred: Any, groups: Any) -> float:
     Note: when prevalence really differs between groups, a good model *should* call more cases positive
     in the group with more disease, so this gap alone is not evidence of unfairness in diagnosis.
     """
-    yp = _binary(y_pred, "y_pred")
-    return _gap(group_metrics(yp, yp, groups), "positive_rate", "cases")
+    yp = _validate.check_labels(y_pred, "y_pred")
+    g = _groups(groups, yp.shape[0])
+    rates = {_key(label): float(yp[g == label].mean()) for label in np.unique(g)}
+    return _spread(rates, "positive_rate", "cases")

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from medtutor import _validate
+
 __all__ = [
     "BAND",
     "FEATURE_NAMES",
@@ -71,15 +73,7 @@ FEATURE_NAMES: list[str] = _feature_names()
 
 
 def _check_signal(x: Any, min_len: int = N_FFT) -> np.ndarray:
-    sig = np.asarray(x)
-    if sig.ndim != 1:
-        raise ValueError(f"signal must be 1-D (T,), got shape {sig.shape}; pass one recording at a time.")
-    if not np.issubdtype(sig.dtype, np.floating):
-        raise TypeError(f"signal must be float (got {sig.dtype}); use data.read_pcg_wav() or x / 32768.0.")
-    if not np.all(np.isfinite(sig)):
-        raise ValueError("signal contains NaN or inf; clean or drop the recording first.")
-    if len(sig) < min_len:
-        raise ValueError(f"signal has {len(sig)} samples, need at least {min_len}; the recording is too short.")
+    sig = _validate.check_signal(x, "use data.read_pcg_wav() or x / 32768.0", min_len)
     return sig.astype(np.float32, copy=False)
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from medtutor import _modelcache
+from medtutor import _modelcache, _validate
 from medtutor.heart import (
     FEATURE_NAMES,
     FS,
@@ -66,12 +66,9 @@ KINDS = ("robust", "ensemble", "mlp")  # model kinds of train_model; the first i
 
 def macc_scores(y_true: Any, y_pred: Any) -> dict[str, float]:
     """Challenge score: ``{"se", "sp", "macc"}`` with MAcc = (sensitivity + specificity) / 2."""
-    y = np.asarray(y_true)
-    p = np.asarray(y_pred)
-    if y.shape != p.shape or y.ndim != 1:
+    y, p = _validate.check_labels(y_true, "y_true"), _validate.check_labels(y_pred, "y_pred")
+    if y.shape != p.shape:
         raise ValueError(f"y_true and y_pred must be 1-D of the same length, got {y.shape} and {p.shape}.")
-    if not (np.isin(y, (0, 1)).all() and np.isin(p, (0, 1)).all()):
-        raise ValueError("y_true and y_pred must hold 0/1 labels (threshold probabilities first).")
     if y.min() == y.max():
         raise ValueError("y_true holds one class only: sensitivity and specificity both need both classes.")
     se = float(((p == 1) & (y == 1)).sum() / (y == 1).sum())
@@ -163,7 +160,8 @@ def train_model(
     y = np.asarray(labels)
     if y.ndim != 1 or len(y) != len(signals):
         raise ValueError(f"labels must be 1-D with one label per recording ({len(signals)}), got shape {y.shape}.")
-    if not np.isin(y, (0, 1)).all() or y.min() == y.max():
+    y = _validate.check_labels(y, "labels")
+    if y.min() == y.max():
         raise ValueError("labels must be 0 (normal) / 1 (abnormal) and contain both classes.")
     need_seq = kind == "ensemble"
     if features is None:
@@ -271,20 +269,18 @@ def load_model(path: Path) -> Any:
 def cache_key(kind: str, sites: str, epochs: int, seed: int, source: str) -> dict[str, Any]:
     """What a cached heart model depends on: recipe, data source and package version (issue 12).
 
-    A cached file is reused only when every field matches, so a model trained on the synthetic stand-in, by
-    an older recipe or by another medtutor version is never reused silently.
+    The package's one cache rule (:mod:`medtutor._modelcache`): a cached file is reused only when every field
+    matches, so a model trained on the synthetic stand-in, by an older recipe or by another medtutor version is
+    never reused silently.
     """
-    import medtutor
-
-    return {
+    recipe = {
         "kind": kind,
         "sites": "".join(sorted(sites)),
         "epochs": int(epochs),
         "seed": int(seed),
         "n_features": len(FEATURE_NAMES),
-        "source": source,
-        "medtutor": medtutor.__version__,
     }
+    return _modelcache.cache_key(recipe, source)
 
 
 def load_or_train_model(
@@ -294,8 +290,9 @@ def load_or_train_model(
     ``cache_dir()/models``.
 
     The cache is keyed on :func:`cache_key` (recipe, data source, package version), written next to the model
-    as ``<model>.json``. A cached file whose key differs (or is missing or unreadable) is retrained, with a
-    printed banner saying why. Use it for demos; for an honest score, evaluate on recordings it never saw.
+    as ``<model>.json``. A cached file whose key differs (or is missing or unreadable) is retrained, with the
+    package's retrain banner saying why (:mod:`medtutor._modelcache`). Use it for demos; for an honest score,
+    evaluate on recordings it never saw.
     """
     import hashlib
     import json
@@ -308,26 +305,24 @@ def load_or_train_model(
     ds = data.load("physionet2016", sites=sites)
     key = cache_key(kind, sites, epochs, seed, ds.source)
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
-    path = data.cache_dir() / "models" / f"pcg_{kind}_{key['sites']}_{digest}.keras"
+    path = data.cache_dir() / "models" / f"pcg_{kind}_{key['recipe']['sites']}_{digest}.keras"
     sidecar = path.with_suffix(".json")
-    reason = "no cached model"
     if path.is_file():
         try:
-            stored = json.loads(sidecar.read_text()) if sidecar.is_file() else None
-            if stored != key:
-                reason = f"the cached model's key {stored} differs from {key}"
-            else:
+            stored = json.loads(sidecar.read_text()) if sidecar.is_file() else {}
+            problem = _modelcache.reuse_problem(stored if isinstance(stored, dict) else {}, key)
+            if problem is None:
                 model = load_model(path)
                 if verbose:
-                    print(f"loaded {path} ({key['source']} data, recipe {kind})")
+                    print(f"loaded {path} ({ds.source} data, recipe {kind})")
                 return model
         except (ValueError, OSError) as err:
-            reason = f"the cached model is unreadable ({err})"
-    if verbose and path.is_file():
-        print(f"*** retraining the heart model: {reason} ***")
+            problem = f"it is unreadable ({err})"
+        if verbose:
+            print(_modelcache.retrain_banner(path, problem))
     model = train_model(ds.x_all, ds.y_all, ds.meta["fs"], epochs=epochs, seed=seed, kind=kind, sites=ds.meta["sites"])
     save_model(model, path)
-    text = json.dumps(key, sort_keys=True)
+    text = json.dumps({"cache_key": key}, sort_keys=True)
     _modelcache.atomic_write(sidecar, lambda tmp: Path(tmp).write_text(text), ".json")
     if verbose:
         print(f"trained on {len(ds.y_all)} recordings of sites {sites} ({ds.source} data); saved {path}")

@@ -37,8 +37,10 @@ __all__ = [
 # --------------------------------------------------------------------------- input checks
 # One home for input checks (medtutor._validate); the private names stay for existing callers.
 from medtutor._validate import as_1d as _as_1d  # noqa: E402
+from medtutor._validate import check_fraction as _check_fraction  # noqa: E402
 from medtutor._validate import check_labels as _check_labels  # noqa: E402
 from medtutor._validate import check_probs as _check_probs  # noqa: E402
+from medtutor._validate import ratio_or_nan as _ratio  # noqa: E402
 
 
 def _check_both_classes(y: np.ndarray, what: str) -> None:
@@ -47,18 +49,6 @@ def _check_both_classes(y: np.ndarray, what: str) -> None:
             f"{what} needs both classes in y_true, but every label is {int(y[0])}; "
             "use a split (validation or test set) that contains positives and negatives."
         )
-
-
-def _check_fraction(value, name: str) -> np.ndarray:
-    arr = np.asarray(value, dtype=np.float64)
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr > 1):
-        raise ValueError(f"{name} must be a fraction in [0, 1] (e.g. 0.9 for 90 %), got {value!r}.")
-    return arr
-
-
-def _ratio(num: float, den: float) -> float:
-    """num / den, or nan when the denominator is zero (the metric is undefined)."""
-    return float(num) / float(den) if den > 0 else float("nan")
 
 
 # --------------------------------------------------------------------------- confusion matrix

@@ -154,6 +154,8 @@ def compile_pneumonia_model(model: Any, learning_rate: float | None = None, deca
 
 
 def _check_xy(x: Any, y: Any, split: str) -> tuple[np.ndarray, np.ndarray]:
+    from medtutor import _validate
+
     x, y = np.asarray(x), np.asarray(y)
     if x.ndim != 4 or x.shape[1:] != (28, 28, 1) or not np.issubdtype(x.dtype, np.floating):
         raise ValueError(
@@ -162,9 +164,7 @@ def _check_xy(x: Any, y: Any, split: str) -> tuple[np.ndarray, np.ndarray]:
         )
     if y.shape != (len(x),):
         raise ValueError(f"y_{split} must have shape ({len(x)},), got {y.shape}.")
-    if not np.isin(y, (0, 1)).all():
-        raise ValueError(f"y_{split} must hold 0/1 labels.")
-    return x.astype(np.float32), y.astype(np.float32)
+    return x.astype(np.float32), _validate.check_labels(y, f"y_{split}").astype(np.float32)
 
 
 def train_pneumonia_model(

@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from medtutor import _validate
+
 __all__ = [
     "ADC",
     "LESION_ADC_DROP",
@@ -164,14 +166,6 @@ def _check_brain(brain: Any) -> Brain:
     return brain
 
 
-def _rng(rng: Any) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, (int, np.integer)) and rng >= 0:
-        return np.random.default_rng(int(rng))
-    raise TypeError(f"rng must be a numpy Generator or a non-negative int seed, got {rng!r}.")
-
-
 def simulate_lesion(
     brain: Brain,
     rng: Any,
@@ -188,7 +182,7 @@ def simulate_lesion(
     hemisphere, since infarcts are parenchymal and arterial territories do not cross the midline.
     """
     brain = _check_brain(brain)
-    rng = _rng(rng)
+    rng = _validate.as_rng(rng)
     names = list(TERRITORIES)
     if territory is None:
         p = np.array([TERRITORIES[n]["p"] for n in names])
@@ -272,7 +266,7 @@ def simulate_dwi(
     strength ``bias``, with Rician noise of standard deviation ``noise`` (magnitude images are Rician).
     """
     brain = _check_brain(brain)
-    rng = _rng(rng)
+    rng = _validate.as_rng(rng)
     if not 0 < adc_drop <= 1:
         raise ValueError(f"adc_drop must be in (0, 1] (fraction of normal ADC left), got {adc_drop!r}.")
     if noise < 0 or bias < 0 or s0_rise < 0:

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from medtutor import _validate
+
 __all__ = [
     "to_float01",
     "minmax_scale",
@@ -37,11 +39,7 @@ def _check_image(img: Any, name: str = "img") -> np.ndarray:
         )
     if arr.size == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape}).")
-    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}.")
-    if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinity. Fix: clean or clip the image before preprocessing.")
-    return arr
+    return _validate.check_numbers(arr, name, "clean or clip the image before preprocessing.")
 
 
 def _check_size(size: Any, name: str = "size") -> tuple[int, int]:
@@ -220,8 +218,7 @@ def make_dataset(
         raise ValueError(f"x must be a batch (N, H, W, C), got shape {x.shape}. Fix: use to_float01(x) first.")
     if not np.issubdtype(x.dtype, np.floating):
         raise TypeError(f"x must be float (scaled), got dtype {x.dtype}. Fix: use to_float01(x) first.")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("x contains NaN or infinity. Fix: clean the images first.")
+    _validate.check_numbers(x, "x", "clean the images first.")
     if y.ndim != 1 or len(y) != len(x):
         raise ValueError(f"y must be 1-D with one label per image: x has {len(x)} images, y has shape {y.shape}.")
     if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:

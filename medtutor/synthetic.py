@@ -65,17 +65,22 @@ def _check_n(n: int) -> None:
         raise ValueError(f"n must be a positive integer, got {n!r}.")
 
 
+def _image_batch(n: int, seed: int, size: int, p_one: float) -> tuple[np.ndarray, ...]:
+    """The start of every 2D generator: ``(rng, xx, yy, labels, empty float images)``; label 1 with ``p_one``."""
+    _check_n(n)
+    rng = np.random.default_rng(seed)
+    xx, yy = _grid(size)
+    y = (rng.random(n) < p_one).astype(np.int64)
+    return rng, xx, yy, y, np.empty((n, size, size), dtype=np.float64)
+
+
 def _to_uint8(img: np.ndarray) -> np.ndarray:
     return np.clip(np.round(img * 255.0), 0, 255).astype(np.uint8)
 
 
 def chest_xray_images(n: int, seed: int = 0, size: int = 28, p_pneumonia: float = 0.74):
     """``n`` chest-X-ray-like images ``(n, size, size)`` uint8 and labels (1 = pneumonia-like opacity)."""
-    _check_n(n)
-    rng = np.random.default_rng(seed)
-    xx, yy = _grid(size)
-    y = (rng.random(n) < p_pneumonia).astype(np.int64)
-    out = np.empty((n, size, size), dtype=np.float64)
+    rng, xx, yy, y, out = _image_batch(n, seed, size, p_pneumonia)
     for i in range(n):
         dx, dy, s = rng.normal(0, 0.05), rng.normal(0, 0.05), rng.uniform(0.9, 1.1)
         body = np.exp(-(((xx - dx) / (0.95 * s)) ** 6 + ((yy - dy) / 1.1) ** 6))
@@ -97,11 +102,7 @@ def chest_xray_images(n: int, seed: int = 0, size: int = 28, p_pneumonia: float 
 
 def ultrasound_images(n: int, seed: int = 0, size: int = 28, p_normal: float = 0.73):
     """``n`` ultrasound-like images ``(n, size, size)`` uint8; label 0 malignant, 1 normal or benign."""
-    _check_n(n)
-    rng = np.random.default_rng(seed)
-    xx, yy = _grid(size)
-    y = (rng.random(n) < p_normal).astype(np.int64)
-    out = np.empty((n, size, size), dtype=np.float64)
+    rng, xx, yy, y, out = _image_batch(n, seed, size, p_normal)
     theta = np.arctan2(yy, xx)
     for i in range(n):
         tissue = 0.55 + 0.1 * np.tanh(3 * yy) + rng.normal(0, 0.1, xx.shape)

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from medtutor import _validate
+
 __all__ = [
     "PLANES",
     "augment_batch",
@@ -52,11 +54,7 @@ def check_volume(volume: Any, name: str = "volume") -> np.ndarray:
         )
     if min(volume.shape) < 1:
         raise ValueError(f"{name} is empty: shape {volume.shape}.")
-    if not (np.issubdtype(volume.dtype, np.number) or volume.dtype == bool):
-        raise TypeError(f"{name} must hold numbers, got dtype {volume.dtype}.")
-    if np.issubdtype(volume.dtype, np.floating) and not np.all(np.isfinite(volume)):
-        raise ValueError(f"{name} contains NaN or inf: clean it first (e.g. np.nan_to_num).")
-    return volume
+    return _validate.check_numbers(volume, name, f"clean it first (e.g. np.nan_to_num({name})).")
 
 
 def _check_batch(volumes: Any, name: str = "volumes") -> np.ndarray:
@@ -165,7 +163,7 @@ def augment_volume(
 def augment_batch(volumes: Any, seed: int | np.random.Generator, **kwargs: Any) -> np.ndarray:
     """:func:`augment_volume` applied to every volume of an (N, z, y, x) batch, reproducibly from ``seed``."""
     batch = _check_batch(volumes)
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = _validate.as_rng(seed, "seed")
     return np.stack([augment_volume(v, rng, **kwargs) for v in batch])
 
 

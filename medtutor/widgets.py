@@ -7,7 +7,9 @@ figure from the same callback, so the notebook reads on GitHub and under nbval.
 
 from __future__ import annotations
 
-# --- window/level explorer (notebook 01; engineer A) ---
+from typing import Any
+
+# --- window/level explorer (notebook 01) ---
 
 
 def window_level_view(hu, center: float, width: float) -> tuple:
@@ -69,7 +71,7 @@ def window_level_widget(hu, center: float = 40.0, width: float = 400.0, presets=
     return widgets.VBox([preset, c_slider, w_slider, out])
 
 
-# --- kernel playground (notebook 04; engineer B) ---
+# --- kernel playground (notebook 04) ---
 
 PLAYGROUND_KERNELS: dict[str, tuple[tuple[float, ...], ...]] = {
     "identity": ((0, 0, 0), (0, 1, 0), (0, 0, 0)),
@@ -165,7 +167,7 @@ def kernel_playground_widget(images, kernel="sharpen"):
     return widgets.VBox([menu, index, out])
 
 
-# --- volume viewer (notebook 11; engineer E) ---
+# --- volume viewer (notebook 11) ---
 
 
 def volume_slices_view(volume, z: int, y: int, x: int) -> tuple:
@@ -216,7 +218,7 @@ def volume_slices_widget(volume, title: str = ""):
     return widgets.VBox([*sliders, out])
 
 
-# --- threshold explorer (notebook 08; engineer D) ---
+# --- threshold explorer (notebook 08) ---
 
 
 def threshold_view(y_true, y_prob, threshold: float) -> tuple:
@@ -256,6 +258,15 @@ def _metric_text(value: float, why_undefined: str) -> str:
 
 #: Slider layout for probabilities 0-1 in steps of 0.01: wide enough to hit every step with a mouse.
 WIDE_SLIDER = {"layout": {"width": "560px"}, "style": {"description_width": "90px"}}
+
+
+def _wide_slider(kind: Any, **kwargs: Any) -> Any:
+    """An ipywidgets slider of class ``kind`` with the WIDE_SLIDER layout that updates on release (one redraw)."""
+    import ipywidgets as widgets
+
+    return kind(
+        continuous_update=False, layout=widgets.Layout(**WIDE_SLIDER["layout"]), style=WIDE_SLIDER["style"], **kwargs
+    )
 
 
 def threshold_figure(y_true, y_prob, threshold: float, class_names=("negative", "positive")):
@@ -301,15 +312,8 @@ def threshold_widget(y_true, y_prob, threshold: float = 0.5, class_names=("negat
     import matplotlib.pyplot as plt
 
     threshold_view(y_true, y_prob, threshold)  # validate the inputs once, with a clear error
-    slider = widgets.FloatSlider(
-        value=float(threshold),
-        min=0.0,
-        max=1.0,
-        step=0.01,
-        description="threshold",
-        continuous_update=False,
-        layout=widgets.Layout(**WIDE_SLIDER["layout"]),
-        style=WIDE_SLIDER["style"],
+    slider = _wide_slider(
+        widgets.FloatSlider, value=float(threshold), min=0.0, max=1.0, step=0.01, description="threshold"
     )
     out = widgets.Output()
 
@@ -324,7 +328,7 @@ def threshold_widget(y_true, y_prob, threshold: float = 0.5, class_names=("negat
     return widgets.VBox([slider, out])
 
 
-# --- diagnosis assistant (notebook 16; engineer G) ---
+# --- diagnosis assistant (notebook 16) ---
 
 
 def diagnosis_assistant_view(
@@ -552,27 +556,16 @@ def diagnosis_assistant_widget(
     # accept="" shows every file: a DICOM exported without an extension must not be hidden (content decides)
     upload = widgets.FileUpload(accept="", multiple=False, description="own file")
     use_upload = widgets.Checkbox(value=False, description="analyse the uploaded file")
-    thr = widgets.FloatSlider(
-        value=threshold,
-        min=0.01,
-        max=0.99,
-        step=0.01,
-        description="threshold",
-        continuous_update=False,
-        layout=widgets.Layout(**WIDE_SLIDER["layout"]),
-        style=WIDE_SLIDER["style"],
-    )
-    prev = widgets.FloatLogSlider(
+    thr = _wide_slider(widgets.FloatSlider, value=threshold, min=0.01, max=0.99, step=0.01, description="threshold")
+    prev = _wide_slider(
+        widgets.FloatLogSlider,
         value=prevalence,
         base=10,
         min=-3,
         max=-0.05,
         step=0.05,
         description="prevalence",
-        continuous_update=False,
         readout_format=".3f",
-        layout=widgets.Layout(**WIDE_SLIDER["layout"]),
-        style=WIDE_SLIDER["style"],
     )
     out = widgets.Output()
 
@@ -669,7 +662,7 @@ def triage_widget(y_true, y_prob, k: int = 50):
     return widgets.VBox([slider, out])
 
 
-# --- reader study (notebook 08; branch evalapp) ---
+# --- reader study (notebook 08) ---
 
 
 def reader_study_cases(y_true, n: int = 20, seed: int = 0) -> list:
@@ -721,7 +714,7 @@ def reader_study_view(answers, y_true, other_reader=None, alpha: float = 0.05) -
     """
     import numpy as np
 
-    from medtutor.metrics import cohen_kappa, wilson_interval
+    from medtutor.metrics import cohen_kappa, confusion_counts, wilson_interval
 
     y = np.asarray(y_true).ravel().astype(int)
     if len(answers) != len(y):
@@ -733,9 +726,9 @@ def reader_study_view(answers, y_true, other_reader=None, alpha: float = 0.05) -
     if not np.isin(a, (0, 1)).all():
         raise ValueError("answers must be 0 (normal), 1 (disease) or None (not answered yet).")
     yt = y[done]
-    tp, fn = int(np.sum((yt == 1) & (a == 1))), int(np.sum((yt == 1) & (a == 0)))
-    tn, fp = int(np.sum((yt == 0) & (a == 0))), int(np.sum((yt == 0) & (a == 1)))
-    out = {"complete": bool(done.all()), "n_answered": int(done.sum()), "tp": tp, "fn": fn, "tn": tn, "fp": fp}
+    counts = confusion_counts(yt, a)
+    tp, fp, tn, fn = counts["tp"], counts["fp"], counts["tn"], counts["fn"]
+    out = {"complete": bool(done.all()), "n_answered": int(done.sum()), **counts}
     out["sensitivity"] = wilson_interval(tp, tp + fn, alpha) if tp + fn else (float("nan"),) * 3
     out["specificity"] = wilson_interval(tn, tn + fp, alpha) if tn + fp else (float("nan"),) * 3
     out["kappa_truth"] = cohen_kappa(yt, a)

@@ -325,9 +325,11 @@ def test_load_or_train_model_cache_is_keyed_on_recipe_source_and_version(
     sidecars = sorted((tmp_path / "models").glob("*.json"))
     assert len(sidecars) == 3 and not list((tmp_path / "models").glob("*.tmp*"))
     for car in sidecars:  # a model written by another package version is retrained, with a banner
-        car.write_text(car.read_text().replace(heart_model.cache_key("mlp", "abcd", 3, 0, "real")["medtutor"], "0.0.0"))
+        car.write_text(
+            car.read_text().replace(heart_model.cache_key("mlp", "abcd", 3, 0, "real")["medtutor_version"], "0.0.0")
+        )
     heart_model.load_or_train_model(sites="abcd", kind="mlp", epochs=3, verbose=True)
-    assert len(calls) == 4 and "retraining the heart model" in capsys.readouterr().out
+    assert len(calls) == 4 and "NOT reusing the cached model" in capsys.readouterr().out
     loaded = heart_model.load_or_train_model(sites="abcd", kind="mlp", epochs=3, verbose=False)
     x = np.zeros((2, len(heart.FEATURE_NAMES)), np.float32)
     assert len(calls) == 4 and np.allclose(loaded.predict(x, verbose=0), trained[0].predict(x, verbose=0))

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ._api import call, close, exercise
+from ._bughunt import bug_hunt_exercise
 
 
 @exercise(
@@ -72,24 +73,15 @@ LEAKY_LINES_02_3 = {"A", "B", "C", "D", "E"}
 LEAKS_02_3 = {"B", "D"}
 
 
-@exercise(
+bug_hunt_exercise(
     "02.3",
     "Find the leaks",
     hint="A line leaks when information from the test images or labels influences a choice or a fitted value "
     "before the final score.",
+    lines=LEAKY_LINES_02_3,
+    bugs=LEAKS_02_3,
     wrong=[{"D"}, {"B"}, {"A", "B", "D"}, {"B", "D", "E"}, set()],
+    missing_note=": a fitted statistic counts as information too",
+    extra_note=" (they do not leak): scoring once on test is allowed",
+    noun="leak",
 )
-def _check_02_3(answer: Any) -> str | None:
-    if not isinstance(answer, (set, frozenset, list, tuple)) or not all(isinstance(a, str) for a in answer):
-        return 'answer with a set of line letters, e.g. {"A", "C"}.'
-    chosen = {a.strip().upper() for a in answer}
-    if not chosen <= LEAKY_LINES_02_3:
-        return f"the lines are labelled {sorted(LEAKY_LINES_02_3)}."
-    missed, extra = LEAKS_02_3 - chosen, chosen - LEAKS_02_3
-    if missed and extra:
-        return "some lines you chose are fine, and at least one leak is missing."
-    if missed:
-        return f"{len(missed)} leak(s) still missing: a fitted statistic counts as information too."
-    if extra:
-        return f"{len(extra)} of the lines you chose do not leak: scoring once on test is allowed."
-    return None

@@ -7,26 +7,26 @@ from typing import Any
 import numpy as np
 
 from ._api import call, exercise
-from ._bughunt import bug_hunt_feedback, line_letters
+from ._bughunt import bug_hunt_exercise
 
 # Exercise 06.1: the lines of the tutorial pipeline shown in the notebook, and which of them are wrong.
 LINES_05_1 = {"A", "B", "C", "D", "E", "F"}
 BUGS_05_1 = {"B", "E", "F"}
 
 
-@exercise(
+bug_hunt_exercise(
     "06.1",
     "Find the bugs in a tutorial pipeline",
     hint="Check every index against the image size at that line, what each function really computes, and "
     "whether the result could come from a real patient.",
+    lines=LINES_05_1,
+    bugs=BUGS_05_1,
     wrong=[set(), {"B"}, {"B", "E"}, {"B", "C", "E", "F"}, {"B", "D", "E", "F"}, {"A", "B", "E", "F"}, "BEF"],
+    missing_note=lambda chosen: (
+        "; look again at " + ("the anatomy, not the code" if "F" in BUGS_05_1 - chosen else "what a line computes")
+    ),
+    extra_note=": check their numbers once more",
 )
-def _check_05_1(answer: Any) -> str | None:
-    chosen = line_letters(answer, LINES_05_1)
-    if isinstance(chosen, str):
-        return chosen
-    where = "the anatomy, not the code" if "F" in BUGS_05_1 - chosen else "what a line computes"
-    return bug_hunt_feedback(chosen, BUGS_05_1, f"; look again at {where}", ": check their numbers once more")
 
 
 def _grey_levels_05_2() -> dict[str, int]:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ._api import call, close, exercise
-from ._bughunt import bug_hunt_feedback, line_letters
+from ._bughunt import bug_hunt_exercise
 
 
 def _ref_grad_cam_12(A: np.ndarray, dA: np.ndarray) -> np.ndarray:
@@ -44,22 +44,20 @@ LINES_12_2 = {"A", "B", "C", "D", "E", "F"}
 BUGS_12_2 = {"A", "D", "F"}
 
 
-@exercise(
+bug_hunt_exercise(
     "14.2",
     "Find the bugs in a Grad-CAM implementation",
     hint="Compare each line with section 2's formula and ask two questions: does the change alter the map AFTER "
     "each map is scaled to [0, 1], and does it still work for a case the model is very sure of?",
+    lines=LINES_12_2,
+    bugs=BUGS_12_2,
     wrong=[set(), {"C"}, {"A", "C", "D", "F"}, {"D", "F"}, {"A", "D"}, {"A", "D", "E", "F"}, "ADF"],
+    first=lambda chosen: (
+        "one line you chose only multiplies every map by the same positive number: does that survive the scaling?"
+        if "C" in chosen
+        else None
+    ),
 )
-def _check_12_2(answer: Any) -> str | None:
-    chosen = line_letters(answer, LINES_12_2)
-    if isinstance(chosen, str):
-        return chosen
-    if "C" in chosen:
-        return (
-            "one line you chose only multiplies every map by the same positive number: does that survive the scaling?"
-        )
-    return bug_hunt_feedback(chosen, BUGS_12_2)
 
 
 def _cases_12_3() -> list[tuple[np.ndarray, np.ndarray, int, float, int]]:
