@@ -22,7 +22,7 @@ from ._api import call, close, exercise
         lambda y: {c: float(np.mean(np.asarray(y) != c)) for c in (0, 1)},
     ],
 )
-def _check_08_1(answer: Any) -> str | None:
+def _check_09_1(answer: Any) -> str | None:
     from sklearn.utils.class_weight import compute_class_weight
 
     for y in ([0, 0, 0, 1], [1, 1, 0, 0, 0, 0, 0, 0, 0, 1], [0] * 73 + [1] * 27, [1] * 74 + [0] * 26):
@@ -52,7 +52,7 @@ def _prior_shift_reference(p: np.ndarray, train_prev: float, new_prev: float) ->
         lambda p, a, b: _prior_shift_reference(np.asarray(p, dtype=float), b, a),
     ],
 )
-def _check_08_2(answer: Any) -> str | None:
+def _check_09_2(answer: Any) -> str | None:
     rng = np.random.default_rng(82)
     for train_prev, new_prev in [(0.5, 0.27), (0.5, 0.05), (0.74, 0.625), (0.3, 0.6)]:
         p = rng.uniform(0.01, 0.99, 40)
@@ -85,7 +85,7 @@ def _verdict_reference(result: dict) -> str:
         lambda r: "a" if r["p_value"] < 0.5 and r["diff"] > 0 else ("b" if r["p_value"] < 0.5 else "unclear"),
     ],
 )
-def _check_08_3(answer: Any) -> str | None:
+def _check_09_3(answer: Any) -> str | None:
     rng = np.random.default_rng(83)
     cases = [
         {"a": 0.91, "b": 0.88, "diff": 0.03, "low": 0.004, "high": 0.06, "p_value": 0.03},
