@@ -1,7 +1,7 @@
 """Model builders shared by several notebooks, and the cached PneumoniaMNIST CNN.
 
 Notebook 07 writes the small CNN out layer by layer, trains it on real PneumoniaMNIST with the recipe
-below and saves it with :func:`save_pneumonia_model`. Notebooks 08, 14, 15 and 16 call
+below and saves it with :func:`save_pneumonia_model`. Notebooks 08, 10, 14, 15 and 16 call
 :func:`load_or_train_pneumonia_model`, which loads that file when it is present and valid, and otherwise
 retrains with the same recipe (about a minute on one core), so each notebook still runs on its own.
 
