@@ -144,3 +144,35 @@ def test_train_pneumonia_model_runs_and_checks_inputs(monkeypatch):
 def test_sidecar_is_json(cache):
     M.save_pneumonia_model(M.pneumonia_cnn(), val_threshold=np.float32(0.25))
     assert json.loads(M.pneumonia_model_path().with_suffix(".json").read_text())["val_threshold"] == 0.25
+
+
+def test_shift_images_moves_pixels_and_fills_with_zero():
+    x = np.arange(2 * 4 * 5, dtype=np.float32).reshape(2, 4, 5, 1) + 1
+    down = M.shift_images(x, 1, 0)
+    assert np.array_equal(down[:, 1:], x[:, :-1]) and not down[:, 0].any()
+    left = M.shift_images(x, 0, -2)
+    assert np.array_equal(left[:, :, :-2], x[:, :, 2:]) and not left[:, :, -2:].any()
+    assert np.array_equal(M.shift_images(x, 0, 0), x)
+    with pytest.raises(ValueError, match="batch"):
+        M.shift_images(x[0], 1, 0)
+    with pytest.raises(ValueError, match="leaves nothing"):
+        M.shift_images(x, 4, 0)
+
+
+def test_predict_pneumonia_averages_the_shifted_passes():
+    keras.utils.set_random_seed(0)
+    model = M.pneumonia_cnn()
+    x = np.random.default_rng(0).random((3, 28, 28, 1)).astype("float32")
+    one_pass = model.predict(x, verbose=0).ravel()
+    assert np.allclose(M.predict_pneumonia(model, x, shift_pixels=0), one_pass, atol=1e-6)
+    by_hand = np.mean(
+        [
+            model.predict(M.shift_images(x, dy, dx), verbose=0).ravel()
+            for dy, dx in [(0, 0), (2, 0), (-2, 0), (0, 2), (0, -2)]
+        ],
+        axis=0,
+    )
+    assert np.allclose(M.predict_pneumonia(model, x, shift_pixels=2), by_hand, atol=1e-6)
+    assert not np.allclose(by_hand, one_pass, atol=1e-6)  # the shifts do change the scores
+    with pytest.raises(ValueError, match="shift_pixels"):
+        M.predict_pneumonia(model, x, shift_pixels=-1)
