@@ -16,6 +16,7 @@ models in :mod:`medtutor.heart_model`.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -130,8 +131,15 @@ def bandpass(x: np.ndarray, fs: int = FS, low: float = BAND[0], high: float = BA
     sig = _check_signal(x, min_len=3 * (2 * order + 1))
     if not 0 < low < high < fs / 2:
         raise ValueError(f"need 0 < low < high < fs/2 = {fs / 2}, got low={low}, high={high}.")
-    sos = sps.butter(order, [low, high], btype="bandpass", fs=fs, output="sos")
-    return sps.sosfiltfilt(sos, sig).astype(np.float32)
+    return sps.sosfiltfilt(_bandpass_sos(order, low, high, fs), sig).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=8)
+def _bandpass_sos(order: int, low: float, high: float, fs: int) -> np.ndarray:
+    """The Butterworth band-pass of :func:`bandpass`, designed once per setting."""
+    from scipy import signal as sps
+
+    return sps.butter(order, [low, high], btype="bandpass", fs=fs, output="sos")
 
 
 def normalize(x: np.ndarray) -> np.ndarray:
@@ -176,7 +184,15 @@ def log_mel(power: np.ndarray) -> np.ndarray:
     p = np.asarray(power, dtype=np.float32)
     if p.ndim != 2 or p.shape[1] != N_FFT // 2 + 1:
         raise ValueError(f"power must be (n_frames, {N_FFT // 2 + 1}) from power_frames(), got {p.shape}.")
-    return np.log(p @ mel_filterbank().T + 1e-6).astype(np.float32)
+    return np.log(p @ _default_mel().T + 1e-6).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=1)
+def _default_mel() -> np.ndarray:
+    """The default mel filterbank, built once (log_mel runs for every window)."""
+    fb = mel_filterbank()
+    fb.setflags(write=False)
+    return fb
 
 
 def envelope(power: np.ndarray) -> np.ndarray:
@@ -317,7 +333,7 @@ def window_arrays(
     """
     sig, p = _clean_power(x, fs, window_s, hop_s)
     feats, starts, seq = _window_block(p, window_s, hop_s, sequences)
-    env = pcg_envelopes(sig, fs, clean=sig)
+    env = pcg_envelopes(sig, fs, clean=sig, power=p)
     states = hsmm_segment([env])[0][0]
     return _with_hsmm(feats, segment_features(p, env, states)), starts, seq
 
@@ -365,17 +381,17 @@ def recording_features(signals: list[np.ndarray], fs: int = FS, sequences: bool 
         raise ValueError("signals must be a list of recordings; wrap a single recording as [x].")
     if len(signals) == 0:
         raise ValueError("signals is empty: pass at least one recording.")
-    blocks, powers, envs = [], [], []
+    blocks, summaries, envs = [], [], []
     for i, x in enumerate(signals):
         try:
             sig, p = _clean_power(x, fs, WINDOW_S, HOP_S)
         except (ValueError, TypeError) as err:
             raise type(err)(f"recording {i}: {err}") from err
         blocks.append(_window_block(p, WINDOW_S, HOP_S, sequences))
-        powers.append(p)
-        envs.append(pcg_envelopes(sig, fs, clean=sig))
+        summaries.append(frame_summary(p))
+        envs.append(pcg_envelopes(sig, fs, clean=sig, power=p))
     states, _ = hsmm_segment(envs)
-    feats = [_with_hsmm(b[0], segment_features(p, e, s)) for b, p, e, s in zip(blocks, powers, envs, states)]
+    feats = [_with_hsmm(b[0], _segment_features(m, e, s)) for b, m, e, s in zip(blocks, summaries, envs, states)]
     groups = [np.full(len(f), i, dtype=np.int64) for i, f in enumerate(feats)]
     out = (np.concatenate(feats), np.concatenate(groups))
     return (*out, np.concatenate([b[2] for b in blocks])) if sequences else out
@@ -401,13 +417,16 @@ def recording_table(features: np.ndarray, group: np.ndarray, n_recordings: int |
 # --------------------------------------------------------------------------- HSMM segmentation
 
 
-def pcg_envelopes(x: np.ndarray, fs: int = FS, clean: np.ndarray | None = None) -> np.ndarray:
+def pcg_envelopes(
+    x: np.ndarray, fs: int = FS, clean: np.ndarray | None = None, power: np.ndarray | None = None
+) -> np.ndarray:
     """Three z-scored envelopes of a PCG at 50 frames/s ``(n_frames, 3)``: homomorphic, Hilbert, low-band PSD.
 
     The envelopes of Springer et al. (2016): the homomorphic envelope (exp of the low-passed log of the
     Hilbert amplitude) follows S1/S2 smoothly, the Hilbert envelope keeps their sharp onsets, the 25-80 Hz
     power is where S1/S2 are loudest. Frame k is centred on sample ``k * HOP + N_FFT // 2``, so it lines up
-    with :func:`power_frames`. ``clean`` = the band-passed, normalised signal when already computed.
+    with :func:`power_frames`. ``clean`` / ``power`` = the band-passed, normalised signal and its power frames,
+    when already computed.
     """
     from scipy import fft as sfft
     from scipy import signal as sps
@@ -421,14 +440,22 @@ def pcg_envelopes(x: np.ndarray, fs: int = FS, clean: np.ndarray | None = None) 
     m = n // q * q
     amp = amp_full[:m].reshape(-1, q).mean(1)
     log_amp = np.log(amp_full[:m] + 1e-6).reshape(-1, q).mean(1)
-    homo = np.exp(sps.sosfiltfilt(sps.butter(1, 8.0, btype="low", fs=fs / q, output="sos"), log_amp))
-    hil = sps.sosfiltfilt(sps.butter(2, 15.0, btype="low", fs=fs / q, output="sos"), amp)
-    p = power_frames(sig.astype(np.float32))
+    homo = np.exp(sps.sosfiltfilt(_lowpass_sos(1, 8.0, fs / q), log_amp))
+    hil = sps.sosfiltfilt(_lowpass_sos(2, 15.0, fs / q), amp)
+    p = power_frames(sig.astype(np.float32)) if power is None else power
     f = frame_freqs()
     psd = np.log(p[:, (f >= 25) & (f <= 80)].sum(1) + 1e-9)
     centres = np.minimum((np.arange(len(p)) * HOP + N_FFT // 2) // q, len(homo) - 1)
     env = np.stack([homo[centres], hil[centres], psd], axis=1)
     return ((env - env.mean(0)) / (env.std(0) + 1e-8)).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=8)
+def _lowpass_sos(order: int, cutoff: float, fs: float) -> np.ndarray:
+    """A Butterworth low-pass (second-order sections), designed once per setting."""
+    from scipy import signal as sps
+
+    return sps.butter(order, cutoff, btype="low", fs=fs, output="sos")
 
 
 def hsmm_durations(cycle_s: float, systole_s: float, frame_rate: float = FRAME_RATE) -> np.ndarray:
@@ -589,6 +616,20 @@ def _mean_sd(v: Any) -> list[float]:
     return [float(np.mean(v)), float(np.std(v))] if len(v) else [np.nan, np.nan]
 
 
+def frame_summary(power: np.ndarray) -> np.ndarray:
+    """What :func:`segment_features` needs of each frame ``(n_frames, 15)``: total energy, log energy in the
+    SEG_BANDS, spectral flatness, centroid (100 Hz units) and MFCC 1-7. Why: 4 times smaller than the power
+    frames, so all recordings' summaries fit in memory while the HSMM runs on them in batches."""
+    p = np.asarray(power, np.float64)
+    freqs = frame_freqs()
+    masks = np.stack([(freqs >= a) & (freqs < b) for a, b in SEG_BANDS]).astype(np.float64)
+    e = p.sum(1)
+    flat = np.exp(np.mean(np.log(p + 1e-12), 1)) / (p.mean(1) + 1e-12)
+    cen = (p * freqs).sum(1) / (e + 1e-9) / 100.0
+    mf = (log_mel(p.astype(np.float32)) @ _dct_matrix())[:, 1:8]
+    return np.column_stack([e, np.log(p @ masks.T + 1e-9), flat, cen, mf]).astype(np.float32)
+
+
 def segment_features(power: np.ndarray, env: np.ndarray, states: np.ndarray) -> np.ndarray:
     """Per-recording features from an HSMM segmentation (HSMM_FEATURE_NAMES order; NaN where undefined).
 
@@ -598,7 +639,21 @@ def segment_features(power: np.ndarray, env: np.ndarray, states: np.ndarray) -> 
     Why contrasts: they are differences of log energies within one recording, so a stethoscope's gain and
     frequency response (a constant per band) cancel out, while a murmur between S1 and S2 raises them.
     """
-    p, st = np.asarray(power, np.float64), np.asarray(states)
+    return _segment_features(frame_summary(power), env, states)
+
+
+def _run_means(v: np.ndarray, states: np.ndarray) -> np.ndarray:
+    """Mean of ``v`` (frames first) over every run of one state, edge runs included (np.add.reduceat)."""
+    starts = np.flatnonzero(np.diff(np.r_[-1, states]))
+    lengths = np.diff(np.r_[starts, len(states)])
+    sums = np.add.reduceat(np.asarray(v, np.float64), starts, axis=0)
+    return sums / (lengths[:, None] if sums.ndim == 2 else lengths)
+
+
+def _segment_features(summ: np.ndarray, env: np.ndarray, states: np.ndarray) -> np.ndarray:
+    st = np.asarray(states)
+    nb = len(SEG_BANDS)
+    e, bl, flat, cen, mf = summ[:, 0], summ[:, 1 : 1 + nb], summ[:, 1 + nb], summ[:, 2 + nb], summ[:, 3 + nb :]
     lab, start, length = state_runs(st)
     full = _full_cycles(lab)
     per = np.stack([length[full + i] for i in range(4)], 1) / FRAME_RATE if len(full) else np.full((0, 4), np.nan)
@@ -607,48 +662,36 @@ def segment_features(power: np.ndarray, env: np.ndarray, states: np.ndarray) -> 
     for s in range(4):
         f += _mean_sd(length[lab == s] / FRAME_RATE)
     f += _mean_sd(per[:, 1] / cyc) + _mean_sd(per[:, 3] / cyc) + _mean_sd(per[:, 1] / per[:, 3])
-    amp = np.sqrt(p.sum(1))
-    run_amp = np.array([amp[a : a + n].mean() for a, n in zip(start, length)])
+    amp = np.sqrt(e)
+    run_amp = _run_means(amp, st)[1:-1]
     f += _mean_sd(np.log(run_amp[full + 1] / run_amp[full])) + _mean_sd(np.log(run_amp[full + 3] / run_amp[full + 2]))
-    state_mean = [amp[st == s].mean() if (st == s).any() else np.nan for s in range(4)]
-    f.append(float(np.log(state_mean[2] / state_mean[0])))
-    freqs = frame_freqs()
-    masks = np.stack([(freqs >= a) & (freqs < b) for a, b in SEG_BANDS]).astype(np.float64)
-    bl = np.log(p @ masks.T + 1e-9)
-    nan_band = np.full(len(SEG_BANDS), np.nan)
-    ps = np.stack([bl[st == s].mean(0) if (st == s).any() else nan_band for s in range(4)])
+    has = [(st == s).any() for s in range(4)]
+    state_amp = [amp[st == s].mean() if has[s] else np.nan for s in range(4)]
+    f.append(float(np.log(state_amp[2] / state_amp[0])))
+    ps = np.stack([bl[st == s].mean(0) if has[s] else np.full(nb, np.nan) for s in range(4)])
     for a, b in ((1, 0), (3, 2), (1, 3), (2, 0)):
         f += list(ps[a] - ps[b])
-    flat = np.exp(np.mean(np.log(p + 1e-12), 1)) / (p.mean(1) + 1e-12)
-    f += [flat[st == 1].mean() if (st == 1).any() else np.nan, flat[st == 3].mean() if (st == 3).any() else np.nan]
-    e = p.sum(1)
+    f += [flat[st == s].mean() if has[s] else np.nan for s in (1, 3)]
+    run_e = _run_means(e, st)[1:-1]
     for s in (1, 3):
-        run_e = np.array([e[a : a + n].mean() for a, n in zip(start[lab == s], length[lab == s])])
-        f.append(float(run_e.std() / (run_e.mean() + 1e-12)) if len(run_e) > 1 else np.nan)
+        r = run_e[lab == s]
+        f.append(float(r.std() / (r.mean() + 1e-12)) if len(r) > 1 else np.nan)
     z = env.mean(1)
     loud = np.isin(st, (0, 2))
     f.append(float(z[loud].mean() - z[~loud].mean()) if loud.any() and (~loud).any() else np.nan)
-    sys_m, dia_m = st == 1, st == 3
-    if sys_m.any() and dia_m.any():
+    sys_m, dia_m, s1_m = st == 1, st == 3, st == 0
+    if has[1] and has[3]:
         f += list(np.percentile(bl[sys_m], 90, 0) - np.median(bl[dia_m], 0))
         f += list(np.percentile(bl[dia_m], 90, 0) - np.median(bl[sys_m], 0))
     else:
-        f += [np.nan] * (2 * len(SEG_BANDS))
+        f += [np.nan] * (2 * nb)
     if len(full):
-        run_bl = [np.stack([bl[start[full + i][c] : start[full + i][c] + length[full + i][c]].mean(0)
-                            for c in range(len(full))]) for i in range(4)]  # fmt: skip
+        run_bl = _run_means(bl, st)[1:-1]
         for a, b in ((1, 3), (1, 0), (3, 2)):
-            f += list(np.median(run_bl[a] - run_bl[b], 0))
+            f += list(np.median(run_bl[full + a] - run_bl[full + b], 0))
     else:
-        f += [np.nan] * (3 * len(SEG_BANDS))
-    tot = p.sum(1) + 1e-9
-    cen = (p * freqs).sum(1) / tot / 100.0
-    s1_m = st == 0
-    f.append(float(cen[sys_m].mean() - cen[dia_m].mean()) if sys_m.any() and dia_m.any() else np.nan)
-    f.append(float(cen[sys_m].mean() - cen[s1_m].mean()) if sys_m.any() and s1_m.any() else np.nan)
-    if sys_m.any() and dia_m.any():
-        mf = log_mel(p.astype(np.float32)) @ _dct_matrix()
-        f += list((mf[sys_m].mean(0) - mf[dia_m].mean(0))[1:8])
-    else:
-        f += [np.nan] * 7
+        f += [np.nan] * (3 * nb)
+    f.append(float(cen[sys_m].mean() - cen[dia_m].mean()) if has[1] and has[3] else np.nan)
+    f.append(float(cen[sys_m].mean() - cen[s1_m].mean()) if has[1] and has[0] else np.nan)
+    f += list(mf[sys_m].mean(0) - mf[dia_m].mean(0)) if has[1] and has[3] else [np.nan] * 7
     return np.asarray(f, dtype=np.float32)
