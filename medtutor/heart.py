@@ -16,6 +16,7 @@ models in :mod:`medtutor.heart_model`.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -26,10 +27,17 @@ __all__ = [
     "BAND",
     "FEATURE_NAMES",
     "FRAME_RATE",
+    "HSMM_FEATURE_NAMES",
+    "WINDOW_FEATURE_NAMES",
     "bandpass",
     "envelope",
     "frame_freqs",
     "heart_cycle",
+    "hsmm_durations",
+    "hsmm_segment",
+    "pcg_envelopes",
+    "segment_features",
+    "state_runs",
     "log_mel",
     "mel_filterbank",
     "normalize",
@@ -66,7 +74,33 @@ def _feature_names() -> list[str]:
     return names
 
 
-FEATURE_NAMES: list[str] = _feature_names()
+WINDOW_FEATURE_NAMES: list[str] = _feature_names()
+SEG_BANDS = [(25, 45), (45, 80), (80, 150), (150, 250), (250, 400)]  # bands of the HSMM state contrasts
+S1_S = (0.122, 0.022)  # S1 duration (s): mean, sd (Springer et al., 2016)
+S2_S = (0.094, 0.022)  # S2 duration (s): mean, sd
+
+
+def _hsmm_feature_names() -> list[str]:
+    names = []
+    for q in ("cycle", "S1", "systole", "S2", "diastole", "sys_over_cycle", "dia_over_cycle", "sys_over_dia"):
+        names += [f"hsmm_{q}_mean", f"hsmm_{q}_sd"]
+    names += ["hsmm_amp_sys_over_S1_mean", "hsmm_amp_sys_over_S1_sd", "hsmm_amp_dia_over_S2_mean"]
+    names += ["hsmm_amp_dia_over_S2_sd", "hsmm_S2_over_S1"]
+    bands = [f"{a}-{b}Hz" for a, b in SEG_BANDS]
+    for a, b in (("systole", "S1"), ("diastole", "S2"), ("systole", "diastole"), ("S2", "S1")):
+        names += [f"hsmm_{a}_minus_{b}_{band}" for band in bands]
+    names += ["hsmm_sys_flatness", "hsmm_dia_flatness", "hsmm_sys_energy_cv", "hsmm_dia_energy_cv", "hsmm_fit"]
+    names += [f"hsmm_sys_p90_minus_dia_p50_{b}" for b in bands] + [f"hsmm_dia_p90_minus_sys_p50_{b}" for b in bands]
+    for a, b in (("sys", "dia"), ("sys", "S1"), ("dia", "S2")):
+        names += [f"hsmm_cycle_median_{a}_minus_{b}_{band}" for band in bands]
+    names += ["hsmm_centroid_sys_minus_dia", "hsmm_centroid_sys_minus_S1"]
+    names += [f"hsmm_mfcc{i}_sys_minus_dia" for i in range(1, 8)]
+    return names
+
+
+HSMM_FEATURE_NAMES: list[str] = _hsmm_feature_names()
+# every window carries its own features and its recording's HSMM features (one HSMM per recording)
+FEATURE_NAMES: list[str] = WINDOW_FEATURE_NAMES + HSMM_FEATURE_NAMES
 
 
 # --------------------------------------------------------------------------- signal processing
@@ -91,8 +125,15 @@ def bandpass(x: np.ndarray, fs: int = FS, low: float = BAND[0], high: float = BA
     sig = _check_signal(x, min_len=3 * (2 * order + 1))
     if not 0 < low < high < fs / 2:
         raise ValueError(f"need 0 < low < high < fs/2 = {fs / 2}, got low={low}, high={high}.")
-    sos = sps.butter(order, [low, high], btype="bandpass", fs=fs, output="sos")
-    return sps.sosfiltfilt(sos, sig).astype(np.float32)
+    return sps.sosfiltfilt(_bandpass_sos(order, low, high, fs), sig).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=8)
+def _bandpass_sos(order: int, low: float, high: float, fs: int) -> np.ndarray:
+    """The Butterworth band-pass of :func:`bandpass`, designed once per setting."""
+    from scipy import signal as sps
+
+    return sps.butter(order, [low, high], btype="bandpass", fs=fs, output="sos")
 
 
 def normalize(x: np.ndarray) -> np.ndarray:
@@ -137,7 +178,15 @@ def log_mel(power: np.ndarray) -> np.ndarray:
     p = np.asarray(power, dtype=np.float32)
     if p.ndim != 2 or p.shape[1] != N_FFT // 2 + 1:
         raise ValueError(f"power must be (n_frames, {N_FFT // 2 + 1}) from power_frames(), got {p.shape}.")
-    return np.log(p @ mel_filterbank().T + 1e-6).astype(np.float32)
+    return np.log(p @ _default_mel().T + 1e-6).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=1)
+def _default_mel() -> np.ndarray:
+    """The default mel filterbank, built once (log_mel runs for every window)."""
+    fb = mel_filterbank()
+    fb.setflags(write=False)
+    return fb
 
 
 def envelope(power: np.ndarray) -> np.ndarray:
@@ -271,12 +320,36 @@ def window_features(
 def window_arrays(
     x: np.ndarray, fs: int = FS, window_s: float = WINDOW_S, hop_s: float = HOP_S, sequences: bool = False
 ) -> tuple[np.ndarray, ...]:
-    """``(features, start_seconds, log-mel frames or None)`` of one recording's windows: what the models read."""
+    """``(features, start_seconds, log-mel frames or None)`` of one recording's windows: what the models read.
+
+    Each window's row is its own window features followed by the recording's HSMM features
+    (:func:`segment_features`, the same for every window of the recording).
+    """
+    sig, p = _clean_power(x, fs, window_s, hop_s)
+    feats, starts, seq = _window_block(p, window_s, hop_s, sequences)
+    env = pcg_envelopes(sig, fs, clean=sig, power=p)
+    states = hsmm_segment([env])[0][0]
+    return _with_hsmm(feats, segment_features(p, env, states)), starts, seq
+
+
+def _clean_power(x: np.ndarray, fs: int, window_s: float, hop_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Checked, band-passed, normalised signal and its power frames."""
     _check_fs(fs)
     sig = _check_signal(x, min_len=int(2.2 * fs))
     if not (window_s >= 2.2 and 0 < hop_s <= window_s):
         raise ValueError(f"need window_s >= 2.2 and 0 < hop_s <= window_s, got {window_s}, {hop_s}.")
-    p = power_frames(normalize(bandpass(sig, fs)))
+    clean = normalize(bandpass(sig, fs))
+    return clean, power_frames(clean)
+
+
+def _with_hsmm(feats: np.ndarray, seg: np.ndarray) -> np.ndarray:
+    """Append one recording's HSMM features to each of its windows (undefined ones, e.g. no full cycle: 0)."""
+    seg = np.nan_to_num(seg, nan=0.0, posinf=0.0, neginf=0.0)
+    return np.hstack([feats, np.tile(seg, (len(feats), 1))]).astype(np.float32)
+
+
+def _window_block(p: np.ndarray, window_s: float, hop_s: float, sequences: bool) -> tuple[Any, ...]:
+    """Window features (WINDOW_FEATURE_NAMES), start seconds and log-mel sequences from power frames."""
     win, hop = int(round(window_s * FRAME_RATE)), int(round(hop_s * FRAME_RATE))
     starts = list(range(0, max(len(p) - win, 0) + 1, hop))
     feats = np.stack([_features_from_power(p[s : s + win]) for s in starts])
@@ -295,23 +368,27 @@ def recording_features(signals: list[np.ndarray], fs: int = FS, sequences: bool 
     """Window features of many recordings: ``(F, group)`` with ``group[i]`` = the recording of window i.
 
     ``sequences=True`` adds a third array: each window's log-mel frames at 25 frames/s
-    ``(n_windows, 125, N_MELS)``, the input of a sequence model (Conv1D + GRU).
+    ``(n_windows, 125, N_MELS)``, the input of a sequence model (Conv1D + GRU). The HSMM of all recordings
+    runs in batches (:func:`hsmm_segment`), much faster than one recording at a time.
     """
     if isinstance(signals, np.ndarray) and signals.ndim == 1:
         raise ValueError("signals must be a list of recordings; wrap a single recording as [x].")
     if len(signals) == 0:
         raise ValueError("signals is empty: pass at least one recording.")
-    feats, groups, seqs = [], [], []
+    blocks, summaries, envs = [], [], []
     for i, x in enumerate(signals):
         try:
-            f, _, seq = window_arrays(x, fs, WINDOW_S, HOP_S, sequences)
+            sig, p = _clean_power(x, fs, WINDOW_S, HOP_S)
         except (ValueError, TypeError) as err:
             raise type(err)(f"recording {i}: {err}") from err
-        feats.append(f)
-        seqs.append(seq)
-        groups.append(np.full(len(f), i, dtype=np.int64))
+        blocks.append(_window_block(p, WINDOW_S, HOP_S, sequences))
+        summaries.append(frame_summary(p))
+        envs.append(pcg_envelopes(sig, fs, clean=sig, power=p))
+    states, _ = hsmm_segment(envs)
+    feats = [_with_hsmm(b[0], _segment_features(m, e, s)) for b, m, e, s in zip(blocks, summaries, envs, states)]
+    groups = [np.full(len(f), i, dtype=np.int64) for i, f in enumerate(feats)]
     out = (np.concatenate(feats), np.concatenate(groups))
-    return (*out, np.concatenate(seqs)) if sequences else out
+    return (*out, np.concatenate([b[2] for b in blocks])) if sequences else out
 
 
 def recording_table(features: np.ndarray, group: np.ndarray, n_recordings: int | None = None) -> np.ndarray:
@@ -329,3 +406,286 @@ def recording_table(features: np.ndarray, group: np.ndarray, n_recordings: int |
         )
     sums = np.stack([np.bincount(g, f[:, j], minlength=n) for j in range(f.shape[1])], axis=1)
     return (sums / counts[:, None]).astype(np.float32)
+
+
+# --------------------------------------------------------------------------- HSMM segmentation
+
+
+def pcg_envelopes(
+    x: np.ndarray, fs: int = FS, clean: np.ndarray | None = None, power: np.ndarray | None = None
+) -> np.ndarray:
+    """Three z-scored envelopes of a PCG at 50 frames/s ``(n_frames, 3)``: homomorphic, Hilbert, low-band PSD.
+
+    The envelopes of Springer et al. (2016): the homomorphic envelope (exp of the low-passed log of the
+    Hilbert amplitude) follows S1/S2 smoothly, the Hilbert envelope keeps their sharp onsets, the 25-80 Hz
+    power is where S1/S2 are loudest. Frame k is centred on sample ``k * HOP + N_FFT // 2``, so it lines up
+    with :func:`power_frames`. ``clean`` / ``power`` = the band-passed, normalised signal and its power frames,
+    when already computed.
+    """
+    from scipy import fft as sfft
+    from scipy import signal as sps
+
+    _check_fs(fs)
+    sig = normalize(bandpass(_check_signal(x, min_len=int(2.2 * fs)), fs)) if clean is None else clean
+    sig = np.asarray(sig, dtype=np.float64)
+    n = len(sig)
+    amp_full = np.abs(sps.hilbert(sig, N=sfft.next_fast_len(n))[:n])
+    q = 10  # the envelopes are slow: low-pass them at 200 Hz
+    m = n // q * q
+    amp = amp_full[:m].reshape(-1, q).mean(1)
+    log_amp = np.log(amp_full[:m] + 1e-6).reshape(-1, q).mean(1)
+    homo = np.exp(sps.sosfiltfilt(_lowpass_sos(1, 8.0, fs / q), log_amp))
+    hil = sps.sosfiltfilt(_lowpass_sos(2, 15.0, fs / q), amp)
+    p = power_frames(sig.astype(np.float32)) if power is None else power
+    f = frame_freqs()
+    psd = np.log(p[:, (f >= 25) & (f <= 80)].sum(1) + 1e-9)
+    centres = np.minimum((np.arange(len(p)) * HOP + N_FFT // 2) // q, len(homo) - 1)
+    env = np.stack([homo[centres], hil[centres], psd], axis=1)
+    return ((env - env.mean(0)) / (env.std(0) + 1e-8)).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=8)
+def _lowpass_sos(order: int, cutoff: float, fs: float) -> np.ndarray:
+    """A Butterworth low-pass (second-order sections), designed once per setting."""
+    from scipy import signal as sps
+
+    return sps.butter(order, cutoff, btype="low", fs=fs, output="sos")
+
+
+def hsmm_durations(cycle_s: float, systole_s: float, frame_rate: float = FRAME_RATE) -> np.ndarray:
+    """Log probability of each state's duration ``(4, d_max + 1)`` (column = frames; -inf outside mean +- 3 sd).
+
+    Gaussian durations as in Springer et al. (2016): S1 0.122 +- 0.022 s, S2 0.094 +- 0.022 s, systole =
+    the S1-to-S2 interval minus S1 (+- 0.025 s), diastole = the rest of the cycle (sd 7 % of it + 6 ms).
+    ``cycle_s`` and ``systole_s`` come from the envelope's autocorrelation (:func:`heart_cycle`).
+    """
+    if not 0 < systole_s < cycle_s:
+        raise ValueError(f"need 0 < systole_s < cycle_s, got {systole_s}, {cycle_s}; use heart_cycle().")
+    mean_sys = max(systole_s - S1_S[0], 0.05)
+    mean_dia = max(cycle_s - systole_s - S2_S[0], 0.1)
+    means = np.array([S1_S[0], mean_sys, S2_S[0], mean_dia]) * frame_rate
+    sds = np.array([S1_S[1], 0.025, S2_S[1], 0.07 * mean_dia + 0.006]) * frame_rate
+    lo = np.maximum(np.floor(means - 3 * sds), 1)
+    hi = np.ceil(means + 3 * sds)
+    d = np.arange(int(hi.max()) + 1)
+    lp = -0.5 * ((d[None, :] - means[:, None]) / sds[:, None]) ** 2 - np.log(sds[:, None])
+    lp[(d[None, :] < lo[:, None]) | (d[None, :] > hi[:, None])] = -np.inf
+    return lp
+
+
+def _hsmm_emissions(env: np.ndarray, states: np.ndarray | None) -> np.ndarray:
+    """Log emission ``(T, 4)`` of each state. Without labels: a sound score (the mean envelope) through a
+    logistic link, S1/S2 loud and systole/diastole quiet. With the previous pass's labels: one diagonal
+    Gaussian per state fitted to this recording (unsupervised refinement; no annotations exist offline)."""
+    if states is None:
+        z = env.mean(1)
+        z = (z - np.median(z)) / (z.std() + 1e-8)
+        c = np.quantile(z, 0.75)  # S1 + S2 last about a quarter of a cycle
+        loud, quiet = -np.logaddexp(0.0, -3.0 * (z - c)), -np.logaddexp(0.0, 3.0 * (z - c))
+        return np.stack([loud, quiet, loud, quiet], 1)
+    out = np.empty((len(env), 4))
+    for s in range(4):
+        m = states == s
+        if m.sum() < 3:
+            return _hsmm_emissions(env, None)
+        mu, sd = env[m].mean(0), env[m].std(0) + 0.1
+        out[:, s] = (-0.5 * ((env - mu) / sd) ** 2 - np.log(sd)).sum(1)
+    return out / env.shape[1]
+
+
+def _hsmm_viterbi(logbs: list[np.ndarray], logdurs: list[np.ndarray]) -> list[np.ndarray]:
+    """Explicit-duration Viterbi over the cycle S1 -> systole -> S2 -> diastole -> S1, for a batch of recordings.
+
+    ``delta[t, j]`` = best log probability of a labelling whose state-j segment ends at frame t; a segment of
+    d frames adds its duration log probability and the sum of its frames' log emissions (from cumulative
+    sums). The first and the last segment may be cut by the recording's edges (no duration penalty). One
+    Python loop over time serves the whole batch, which keeps NumPy's per-call overhead small.
+    """
+    b, k = len(logbs), 4
+    dmax = max(ld.shape[1] for ld in logdurs) - 1
+    lens = np.array([len(lb) for lb in logbs])
+    tmax = int(lens.max())
+    d = np.arange(1, dmax + 1)
+    cum = np.zeros((b, tmax + 1, k))
+    ld = np.full((b, k, dmax), -np.inf)
+    cut_ok = np.zeros((b, k, dmax), bool)
+    for i, (lb, lg) in enumerate(zip(logbs, logdurs)):
+        cum[i, 1 : len(lb) + 1] = np.cumsum(lb, 0)
+        cum[i, len(lb) + 1 :] = cum[i, len(lb)]
+        ld[i, :, : lg.shape[1] - 1] = lg[:, 1:]
+        cut_ok[i] = d[None, :] <= np.array([np.flatnonzero(np.isfinite(r)).max() for r in lg])[:, None]
+    prev = np.array([3, 0, 1, 2])
+    delta = np.full((b, tmax, k), -np.inf)
+    best_d = np.zeros((b, tmax, k), dtype=np.int16)
+    cum_t = np.ascontiguousarray(cum.transpose(0, 2, 1))  # (b, k, T + 1)
+    dsh = np.full((b, k, tmax), -np.inf)  # dsh[:, j, t] = delta[:, t, prev[j]]
+    first = np.where(cut_ok, 0.0, -np.inf)
+    for t in range(tmax):
+        if t > dmax:  # every candidate segment starts inside the recording: contiguous slices
+            seg = cum_t[:, :, t + 1, None] - cum_t[:, :, t : t - dmax : -1]
+            cand = dsh[:, :, t - 1 : t - 1 - dmax : -1] + ld + seg
+        else:
+            start = t + 1 - d
+            seg = cum[:, t + 1, :, None] - cum[:, np.clip(start, 0, None), :].transpose(0, 2, 1)
+            dp = delta[:, np.clip(start - 1, 0, None), :][:, :, prev].transpose(0, 2, 1) + ld
+            cand = np.where(start >= 1, dp, np.where(start == 0, first, -np.inf)) + seg
+        j = np.argmax(cand, 2)
+        best = np.take_along_axis(cand, j[:, :, None], 2)[:, :, 0]
+        delta[:, t], dsh[:, :, t], best_d[:, t] = best, best[:, prev], j + 1
+    return [_hsmm_backtrack(delta[i], best_d[i], cum[i], cut_ok[i], int(lens[i])) for i in range(b)]
+
+
+def _hsmm_backtrack(delta: np.ndarray, best_d: np.ndarray, cum: np.ndarray, cut_ok: np.ndarray, n: int) -> np.ndarray:
+    """States of one recording from its Viterbi tables; the last segment may be cut by the end."""
+    prev = np.array([3, 0, 1, 2])
+    d = np.arange(1, cut_ok.shape[1] + 1)
+    start = n - d
+    cut = np.where((start[None, :] >= 1) & cut_ok, delta[np.clip(start - 1, 0, None)][:, prev].T, -np.inf)
+    cut = cut + cum[n][:, None] - cum[np.clip(start, 0, None)].T
+    s_full = int(np.argmax(delta[n - 1]))
+    s_cut, d_cut = np.unravel_index(int(np.argmax(cut)), cut.shape)
+    if cut[s_cut, d_cut] > delta[n - 1, s_full]:
+        s, length = int(s_cut), int(d[d_cut])
+    else:
+        s, length = s_full, int(best_d[n - 1, s_full])
+    states = np.empty(n, dtype=np.int64)
+    end = n
+    while True:
+        states[max(end - length, 0) : end] = s
+        end -= length
+        if end <= 0:
+            return states
+        s = int(prev[s])
+        length = int(best_d[end - 1, s])
+
+
+def hsmm_segment(
+    envs: list[np.ndarray], frame_rate: float = FRAME_RATE, refine: int = 1, batch: int = 64
+) -> tuple[list[np.ndarray], list[tuple[float, float]]]:
+    """Duration-dependent HSMM segmentation of many recordings: ``(states, [(cycle_s, systole_s), ...])``.
+
+    ``envs`` = :func:`pcg_envelopes` arrays. Each frame gets 0 S1, 1 systole, 2 S2 or 3 diastole (every
+    frame is labelled). Heart rate and systole come from the homomorphic envelope's autocorrelation
+    (:func:`heart_cycle`), the durations from :func:`hsmm_durations`, the states from an explicit-duration
+    Viterbi (Schmidt et al., 2010; Springer et al., 2016). Springer's emissions are a logistic regression
+    trained on annotated recordings, which are not available offline: here the first pass scores frames as
+    loud (S1/S2) or quiet, and ``refine`` passes re-fit one Gaussian per state on the previous labels.
+    """
+    if isinstance(envs, np.ndarray):
+        raise ValueError("envs must be a list of (n_frames, 3) envelopes; wrap one recording as [env].")
+    for e in envs:
+        if np.ndim(e) != 2 or len(e) < int(2.0 * frame_rate) + 1:
+            raise ValueError(f"each envelope must be (n_frames > 2 s, n_env) from pcg_envelopes(), got {np.shape(e)}.")
+    cyc = [heart_cycle(e[:, 0], frame_rate)[:2] for e in envs]
+    logdurs = [hsmm_durations(c, s, frame_rate) for c, s in cyc]
+    order = np.argsort([len(e) for e in envs], kind="stable")  # similar lengths share a batch
+    states: list[Any] = [None] * len(envs)
+    for _ in range(1 + refine):
+        for lo in range(0, len(order), batch):
+            idx = order[lo : lo + batch]
+            decoded = _hsmm_viterbi([_hsmm_emissions(envs[i], states[i]) for i in idx], [logdurs[i] for i in idx])
+            for i, st in zip(idx, decoded):
+                states[i] = st
+    return states, cyc
+
+
+def state_runs(states: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Runs of one state ``(state, start_frame, length)``, without the first and last run (cut by the edges)."""
+    st = np.asarray(states)
+    starts = np.flatnonzero(np.diff(np.r_[-1, st]))
+    lengths = np.diff(np.r_[starts, len(st)])
+    return st[starts][1:-1], starts[1:-1], lengths[1:-1]
+
+
+def _full_cycles(lab: np.ndarray) -> np.ndarray:
+    """Indices of runs that start a complete S1, systole, S2, diastole sequence."""
+    if len(lab) < 4:
+        return np.zeros(0, dtype=np.int64)
+    w = np.lib.stride_tricks.sliding_window_view(lab, 4)
+    return np.flatnonzero((w == np.arange(4)).all(1))
+
+
+def _mean_sd(v: Any) -> list[float]:
+    v = np.asarray(v, dtype=np.float64)
+    return [float(np.mean(v)), float(np.std(v))] if len(v) else [np.nan, np.nan]
+
+
+def frame_summary(power: np.ndarray) -> np.ndarray:
+    """What :func:`segment_features` needs of each frame ``(n_frames, 15)``: total energy, log energy in the
+    SEG_BANDS, spectral flatness, centroid (100 Hz units) and MFCC 1-7. Why: 4 times smaller than the power
+    frames, so all recordings' summaries fit in memory while the HSMM runs on them in batches."""
+    p = np.asarray(power, np.float64)
+    freqs = frame_freqs()
+    masks = np.stack([(freqs >= a) & (freqs < b) for a, b in SEG_BANDS]).astype(np.float64)
+    e = p.sum(1)
+    flat = np.exp(np.mean(np.log(p + 1e-12), 1)) / (p.mean(1) + 1e-12)
+    cen = (p * freqs).sum(1) / (e + 1e-9) / 100.0
+    mf = (log_mel(p.astype(np.float32)) @ _dct_matrix())[:, 1:8]
+    return np.column_stack([e, np.log(p @ masks.T + 1e-9), flat, cen, mf]).astype(np.float32)
+
+
+def segment_features(power: np.ndarray, env: np.ndarray, states: np.ndarray) -> np.ndarray:
+    """Per-recording features from an HSMM segmentation (HSMM_FEATURE_NAMES order; NaN where undefined).
+
+    Timing (cycle, S1, systole, S2, diastole durations and their ratios, mean and spread over cycles; Potes
+    et al., 2016), amplitude ratios (systole / S1, diastole / S2), and state contrasts per band (systole
+    minus S1, diastole minus S2, systole minus diastole...; mean, 90th percentile, median over cycles).
+    Why contrasts: they are differences of log energies within one recording, so a stethoscope's gain and
+    frequency response (a constant per band) cancel out, while a murmur between S1 and S2 raises them.
+    """
+    return _segment_features(frame_summary(power), env, states)
+
+
+def _run_means(v: np.ndarray, states: np.ndarray) -> np.ndarray:
+    """Mean of ``v`` (frames first) over every run of one state, edge runs included (np.add.reduceat)."""
+    starts = np.flatnonzero(np.diff(np.r_[-1, states]))
+    lengths = np.diff(np.r_[starts, len(states)])
+    sums = np.add.reduceat(np.asarray(v, np.float64), starts, axis=0)
+    return sums / (lengths[:, None] if sums.ndim == 2 else lengths)
+
+
+def _segment_features(summ: np.ndarray, env: np.ndarray, states: np.ndarray) -> np.ndarray:
+    st = np.asarray(states)
+    nb = len(SEG_BANDS)
+    e, bl, flat, cen, mf = summ[:, 0], summ[:, 1 : 1 + nb], summ[:, 1 + nb], summ[:, 2 + nb], summ[:, 3 + nb :]
+    lab, start, length = state_runs(st)
+    full = _full_cycles(lab)
+    per = np.stack([length[full + i] for i in range(4)], 1) / FRAME_RATE if len(full) else np.full((0, 4), np.nan)
+    cyc = per.sum(1)
+    f = _mean_sd(np.diff(start[lab == 0]) / FRAME_RATE)
+    for s in range(4):
+        f += _mean_sd(length[lab == s] / FRAME_RATE)
+    f += _mean_sd(per[:, 1] / cyc) + _mean_sd(per[:, 3] / cyc) + _mean_sd(per[:, 1] / per[:, 3])
+    amp = np.sqrt(e)
+    run_amp = _run_means(amp, st)[1:-1]
+    f += _mean_sd(np.log(run_amp[full + 1] / run_amp[full])) + _mean_sd(np.log(run_amp[full + 3] / run_amp[full + 2]))
+    has = [(st == s).any() for s in range(4)]
+    state_amp = [amp[st == s].mean() if has[s] else np.nan for s in range(4)]
+    f.append(float(np.log(state_amp[2] / state_amp[0])))
+    ps = np.stack([bl[st == s].mean(0) if has[s] else np.full(nb, np.nan) for s in range(4)])
+    for a, b in ((1, 0), (3, 2), (1, 3), (2, 0)):
+        f += list(ps[a] - ps[b])
+    f += [flat[st == s].mean() if has[s] else np.nan for s in (1, 3)]
+    run_e = _run_means(e, st)[1:-1]
+    for s in (1, 3):
+        r = run_e[lab == s]
+        f.append(float(r.std() / (r.mean() + 1e-12)) if len(r) > 1 else np.nan)
+    z = env.mean(1)
+    loud = np.isin(st, (0, 2))
+    f.append(float(z[loud].mean() - z[~loud].mean()) if loud.any() and (~loud).any() else np.nan)
+    sys_m, dia_m, s1_m = st == 1, st == 3, st == 0
+    if has[1] and has[3]:
+        f += list(np.percentile(bl[sys_m], 90, 0) - np.median(bl[dia_m], 0))
+        f += list(np.percentile(bl[dia_m], 90, 0) - np.median(bl[sys_m], 0))
+    else:
+        f += [np.nan] * (2 * nb)
+    if len(full):
+        run_bl = _run_means(bl, st)[1:-1]
+        for a, b in ((1, 3), (1, 0), (3, 2)):
+            f += list(np.median(run_bl[full + a] - run_bl[full + b], 0))
+    else:
+        f += [np.nan] * (3 * nb)
+    f.append(float(cen[sys_m].mean() - cen[dia_m].mean()) if has[1] and has[3] else np.nan)
+    f.append(float(cen[sys_m].mean() - cen[s1_m].mean()) if has[1] and has[0] else np.nan)
+    f += list(mf[sys_m].mean(0) - mf[dia_m].mean(0)) if has[1] and has[3] else [np.nan] * 7
+    return np.asarray(f, dtype=np.float32)

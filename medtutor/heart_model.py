@@ -50,6 +50,8 @@ __all__ = [
     "load_model",
     "load_or_train_model",
     "loso_table",
+    "robust_groups",
+    "robust_selection",
     "macc_ci",
     "macc_scores",
     "predict_recordings",
@@ -349,27 +351,36 @@ def consistent_features(x: np.ndarray, y: np.ndarray, sites: Any, min_site: int 
     sign of disease. Sites with fewer than ``min_site`` recordings (or one class only) do not vote: a per-site
     AUC from a few dozen recordings is too noisy to judge a direction.
     """
-    from sklearn.metrics import roc_auc_score
-
-    x, y, sites = np.asarray(x), np.asarray(y), np.asarray(sites)
+    x, y, sites = np.asarray(x, np.float64), np.asarray(y), np.asarray(sites)
     voters = [s for s in np.unique(sites) if (sites == s).sum() >= min_site and len(np.unique(y[sites == s])) == 2]
     if not voters:
         raise ValueError(f"no site has >= {min_site} recordings of both classes: cannot judge features across sites.")
-    auc = np.array([[roc_auc_score(y[sites == s], x[sites == s, j]) for j in range(x.shape[1])] for s in voters])
+    auc = np.array([_column_auc(x[sites == s], y[sites == s]) for s in voters])
     keep = np.flatnonzero(np.all(auc > 0.5, axis=0) | np.all(auc < 0.5, axis=0))
     if len(keep) == 0:
         raise ValueError("no feature has the same direction at every site: add sites or relax min_site.")
     return keep
 
 
-def _fit_linear(x: np.ndarray, y: np.ndarray, sites: np.ndarray, c: float) -> dict[str, Any]:
-    """Sign-consistent features, standardised, class-balanced L2 logistic regression (strongly regularised)."""
+def _column_auc(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """ROC AUC of every column at once (Mann-Whitney U from ranks; ties count one half)."""
+    from scipy.stats import rankdata
+
+    r = rankdata(x, axis=0)
+    n1, n0 = int((y == 1).sum()), int((y == 0).sum())
+    return (r[y == 1].sum(0) - n1 * (n1 + 1) / 2) / (n1 * n0)
+
+
+def _fit_linear(x: np.ndarray, y: np.ndarray, sites: np.ndarray, c: float, cols: Any = None) -> dict[str, Any]:
+    """Sign-consistent features (among ``cols``), standardised, class-balanced, strongly regularised L2
+    logistic regression."""
     from sklearn.linear_model import LogisticRegression
 
-    cols = consistent_features(x, y, sites)
-    mu, sd = x[:, cols].mean(0), x[:, cols].std(0) + 1e-6
-    lr = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit((x[:, cols] - mu) / sd, y)
-    return {"cols": cols, "mu": mu, "sd": sd, "coef": lr.coef_[0], "intercept": float(lr.intercept_[0])}
+    cand = np.arange(x.shape[1]) if cols is None else np.asarray(cols)
+    keep = cand[consistent_features(x[:, cand], y, sites)]
+    mu, sd = x[:, keep].mean(0), x[:, keep].std(0) + 1e-6
+    lr = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit((x[:, keep] - mu) / sd, y)
+    return {"cols": keep, "mu": mu, "sd": sd, "coef": lr.coef_[0], "intercept": float(lr.intercept_[0])}
 
 
 def _linear_prob(params: dict[str, Any], x: np.ndarray) -> np.ndarray:
@@ -377,7 +388,12 @@ def _linear_prob(params: dict[str, Any], x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def cross_site_threshold(x: Any, y: Any, sites: Any, c: float = 0.01) -> float:
+def _scored_sites(y: np.ndarray, sites: np.ndarray) -> list[str]:
+    """Sites large enough to score a held-out MAcc: >= 20 recordings and both classes."""
+    return [s for s in np.unique(sites) if (sites == s).sum() >= 20 and len(np.unique(y[sites == s])) == 2]
+
+
+def cross_site_threshold(x: Any, y: Any, sites: Any, c: float = 0.01, cols: Any = None) -> float:
     """Threshold chosen by leave-one-site-out cross-validation INSIDE the given (training) sites.
 
     Each training site in turn is predicted by a model fitted on the others; the threshold maximises the
@@ -390,9 +406,11 @@ def cross_site_threshold(x: Any, y: Any, sites: Any, c: float = 0.01) -> float:
     for s in np.unique(sites):
         m = sites == s
         if len(np.unique(sites[~m])) >= 2:
-            prob[m] = _linear_prob(_fit_linear(x[~m], y[~m], sites[~m], c), x[m])
-    scored = [s for s in np.unique(sites) if (sites == s).sum() >= 20 and len(np.unique(y[sites == s])) == 2]
-    scored = [s for s in scored if np.isfinite(prob[sites == s]).all()]
+            try:
+                prob[m] = _linear_prob(_fit_linear(x[~m], y[~m], sites[~m], c, cols), x[m])
+            except ValueError:  # too few voting sites left: this site cannot be held out
+                continue
+    scored = [s for s in _scored_sites(y, sites) if np.isfinite(prob[sites == s]).all()]
     if not scored:
         return 0.5
     grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
@@ -404,14 +422,65 @@ def _balanced(y: np.ndarray, pred: np.ndarray) -> float:
     return 0.5 * (float(np.mean(pred[y == 1])) + float(np.mean(~pred[y == 0])))
 
 
-def fit_site_robust(x: Any, y: Any, sites: Any, c: float = 0.01) -> Any:
+def robust_groups() -> dict[str, np.ndarray]:
+    """Feature groups the site-robust recipe chooses from (column indices into FEATURE_NAMES).
+
+    ``window``: the window features; ``hsmm``: the HSMM segmentation features; ``hsmm_contrasts``: only
+    the within-recording state contrasts (device-invariant by construction); ``all``: both blocks.
+    """
+    names = np.array(FEATURE_NAMES)
+    is_hsmm = np.char.startswith(names, "hsmm_")
+    contrast = is_hsmm & (np.char.find(names, "_minus_") >= 0)
+    return {
+        "window": np.flatnonzero(~is_hsmm),
+        "hsmm": np.flatnonzero(is_hsmm),
+        "hsmm_contrasts": np.flatnonzero(contrast),
+        "all": np.arange(len(names)),
+    }
+
+
+ROBUST_C = (0.003, 0.01, 0.03)  # L2 strengths the recipe chooses from (inverse: smaller = stronger)
+
+
+def robust_selection(x: Any, y: Any, sites: Any) -> tuple[str, float, dict[tuple[str, float], float]]:
+    """Choose the feature group and C of the site-robust recipe by leave-one-site-out INSIDE the given sites.
+
+    Each candidate (group, C) is scored as the mean MAcc over held-out training sites (>= 20 recordings, both
+    classes) of the full recipe (features, model and cross-site threshold) fitted on the other training sites.
+    Returns ``(group, c, {(group, c): score})``. With fewer than three sites nothing can be held out honestly:
+    the default ``("hsmm", 0.01)`` is returned.
+    """
+    x, y, sites = np.asarray(x, np.float64), np.asarray(y), np.asarray(sites)
+    groups = robust_groups()
+    scores: dict[tuple[str, float], float] = {}
+    held = [s for s in _scored_sites(y, sites) if len(np.unique(sites[sites != s])) >= 2]
+    if len(np.unique(sites)) < 3 or not held:
+        return "hsmm", 0.01, scores
+    for g, cols in groups.items():
+        for c in ROBUST_C:
+            res = []
+            for s in held:
+                m = sites == s
+                try:
+                    params = _fit_linear(x[~m], y[~m], sites[~m], c, cols)
+                    thr = cross_site_threshold(x[~m], y[~m], sites[~m], c, cols)
+                    res.append(_balanced(y[m], _linear_prob(params, x[m]) >= thr))
+                except ValueError:
+                    res.append(0.0)
+            scores[(g, c)] = float(np.mean(res))
+    g, c = max(scores, key=lambda k: (scores[k], -list(scores).index(k)))
+    return g, c, scores
+
+
+def fit_site_robust(x: Any, y: Any, sites: Any, c: float | None = None, group: str | None = None) -> Any:
     """The site-robust heart-sound model, as a one-layer Keras model on a recording's mean window features.
 
-    Recipe (every choice inside the training sites): keep the features whose effect has the same sign at
-    every training site (:func:`consistent_features`), standardise, fit a class-balanced logistic regression,
-    and move the decision threshold to the one chosen by :func:`cross_site_threshold`; the threshold is folded
-    into the bias, so ``probability >= 0.5`` is the decision (with one training site: no cross-validation,
-    threshold 0.5). The model's name is ``pcg_site_robust``.
+    Recipe (every choice inside the training sites): choose the feature group and regularisation by
+    leave-one-site-out among the training sites (:func:`robust_selection`; or pass ``group`` and ``c``),
+    keep the features of that group whose effect has the same sign at every training site
+    (:func:`consistent_features`), standardise, fit a class-balanced logistic regression, and move the
+    decision threshold to the one chosen by :func:`cross_site_threshold`; the threshold is folded into the
+    bias, so ``probability >= 0.5`` is the decision. The model's name is ``pcg_site_robust``.
     """
     import keras
 
@@ -420,8 +489,14 @@ def fit_site_robust(x: Any, y: Any, sites: Any, c: float = 0.01) -> Any:
         raise ValueError(
             f"x must be (n_recordings, {len(FEATURE_NAMES)}) with one label and site per row, got {x.shape}."
         )
-    params = _fit_linear(x, y, sites, c)
-    thr = cross_site_threshold(x, y, sites, c)
+    groups = robust_groups()
+    if group is None or c is None:
+        g_sel, c_sel, _ = robust_selection(x, y, sites)
+        group, c = group or g_sel, c or c_sel
+    if group not in groups:
+        raise ValueError(f"group must be one of {', '.join(groups)}, got {group!r}.")
+    params = _fit_linear(x, y, sites, c, groups[group])
+    thr = cross_site_threshold(x, y, sites, c, groups[group])
     w = np.zeros(len(FEATURE_NAMES))
     w[params["cols"]] = params["coef"] / params["sd"]
     b = params["intercept"] - float(np.sum(params["coef"] * params["mu"] / params["sd"])) - np.log(thr / (1 - thr))

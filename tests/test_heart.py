@@ -504,3 +504,97 @@ def test_real_ecg5000_abnormal_is_one(monkeypatch):
     y = np.concatenate([ds.y_train, ds.y_val, ds.y_test])
     raw = np.loadtxt(ECG_FILE, delimiter=",", usecols=[140])
     assert ds.class_names == ["normal", "abnormal"] and int(y.sum()) == int((raw == 0).sum()) == 2079
+
+
+# --------------------------------------------------------------------------- HSMM segmentation
+
+
+def _synthetic_pcg(cycle_s: float = 0.85, s2_at: float = 0.33, seconds: float = 12.0, seed: int = 0):
+    """A PCG with known states: S1 (0.12 s, 60 Hz) at each cycle start, S2 (0.09 s, 90 Hz) ``s2_at`` later."""
+    fs = 2000
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * fs)) / fs
+    phase = t % cycle_s
+    s1 = phase < 0.12
+    s2 = (phase >= s2_at) & (phase < s2_at + 0.09)
+    x = 0.02 * rng.normal(size=len(t))
+    x += s1 * np.sin(2 * np.pi * 60 * t) * np.sin(np.pi * np.clip(phase / 0.12, 0, 1))
+    x += 0.7 * s2 * np.sin(2 * np.pi * 90 * t) * np.sin(np.pi * np.clip((phase - s2_at) / 0.09, 0, 1))
+    truth = np.where(s1, 0, np.where(phase < s2_at, 1, np.where(s2, 2, 3)))
+    centres = np.arange((len(t) - heart.N_FFT) // heart.HOP + 1) * heart.HOP + heart.N_FFT // 2
+    return x.astype(np.float32), truth[centres]
+
+
+def test_hsmm_recovers_known_states_of_a_synthetic_pcg():
+    x, truth = _synthetic_pcg()
+    env = heart.pcg_envelopes(x, 2000)
+    assert env.shape == (len(truth), 3) and np.isfinite(env).all()
+    (states,), ((cycle_s, systole_s),) = heart.hsmm_segment([env])
+    assert abs(cycle_s - 0.85) <= 2 / heart.FRAME_RATE and abs(systole_s - 0.33) <= 3 / heart.FRAME_RATE
+    assert states.shape == truth.shape and set(np.unique(states)) == {0, 1, 2, 3}  # every frame labelled
+    inner = slice(int(heart.FRAME_RATE), -int(heart.FRAME_RATE))
+    assert np.mean(states[inner] == truth[inner]) > 0.85
+    lab, start, length = heart.state_runs(states)
+    s1_starts = start[lab == 0] / heart.FRAME_RATE
+    assert np.allclose(np.diff(s1_starts), 0.85, atol=0.06)  # one S1 per cycle, none missed or doubled
+    # a batch gives the same labels as one recording at a time
+    x2, _ = _synthetic_pcg(cycle_s=0.7, s2_at=0.3, seconds=8.0, seed=1)
+    batch, _ = heart.hsmm_segment([env, heart.pcg_envelopes(x2, 2000)], batch=2)
+    assert np.array_equal(batch[0], states)
+    with pytest.raises(ValueError, match="list of"):
+        heart.hsmm_segment(env)
+    with pytest.raises(ValueError, match="n_frames > 2 s"):
+        heart.hsmm_segment([env[:40]])
+
+
+def test_hsmm_durations_follow_the_heart_rate():
+    lp = heart.hsmm_durations(1.0, 0.35)
+    fr = heart.FRAME_RATE
+    peak = np.argmax(lp, 1) / fr
+    assert np.allclose(peak, [0.122, 0.35 - 0.122, 0.094, 1.0 - 0.35 - 0.094], atol=1.5 / fr)
+    assert np.isneginf(lp[:, 0]).all()  # no state lasts zero frames
+    faster = heart.hsmm_durations(0.6, 0.28)
+    assert np.argmax(faster[3]) < np.argmax(lp[3])  # a faster heart shortens diastole most
+    with pytest.raises(ValueError, match="systole_s < cycle_s"):
+        heart.hsmm_durations(0.3, 0.5)
+
+
+def test_segment_features_contrasts_ignore_the_device_gain():
+    x, _ = _synthetic_pcg()
+    clean = heart.normalize(heart.bandpass(x))
+    p = heart.power_frames(clean)
+    env = heart.pcg_envelopes(x)
+    (states,), _ = heart.hsmm_segment([env])
+    f = heart.segment_features(p, env, states)
+    assert f.shape == (len(heart.HSMM_FEATURE_NAMES),) and np.isfinite(f).all()
+    names = np.array(heart.HSMM_FEATURE_NAMES)
+    assert abs(f[names == "hsmm_cycle_mean"][0] - 0.85) < 0.03
+    assert f[names == "hsmm_systole_mean"][0] < f[names == "hsmm_diastole_mean"][0]
+    band_gain = np.ones(p.shape[1], np.float32)
+    freqs = heart.frame_freqs()
+    for k, (lo, hi) in enumerate(heart.SEG_BANDS):  # a stethoscope: another gain in every band
+        band_gain[(freqs >= lo) & (freqs < hi)] = 10.0 ** (k - 2)
+    g = heart.segment_features(p * band_gain, env, states)
+    contrast = np.char.find(names, "_minus_") >= 0
+    contrast &= ~np.char.startswith(names, "hsmm_mfcc") & ~np.char.startswith(names, "hsmm_centroid")
+    assert np.allclose(f[contrast], g[contrast], atol=1e-3)
+    assert not np.allclose(f[names == "hsmm_sys_flatness"], g[names == "hsmm_sys_flatness"])
+
+
+def test_robust_selection_stays_inside_the_training_sites():
+    rng = np.random.default_rng(0)
+    n = len(heart.FEATURE_NAMES)
+    sites = np.repeat(["a", "b", "c"], 60)
+    y = np.tile(np.repeat([0, 1], 30), 3)
+    x = rng.normal(size=(len(y), n))
+    j = heart.FEATURE_NAMES.index("hsmm_systole_minus_diastole_80-150Hz")
+    x[:, j] += 1.5 * y  # a murmur-like contrast, the same at every site
+    g, c, scores = heart_model.robust_selection(x, y, sites)
+    assert g in heart_model.robust_groups() and c in heart_model.ROBUST_C and len(scores) == 12
+    assert g != "window" and scores[(g, c)] == max(scores.values())
+    model = heart_model.fit_site_robust(x, y, sites)
+    w = model.get_layer("prob").get_weights()[0][:, 0]
+    assert abs(w[j]) == np.abs(w).max()
+    assert heart_model.robust_selection(x[:120], y[:120], sites[:120])[:2] == ("hsmm", 0.01)  # 2 sites: default
+    with pytest.raises(ValueError, match="group must be"):
+        heart_model.fit_site_robust(x, y, sites, c=0.01, group="everything")
