@@ -278,7 +278,7 @@ def threshold_figure(y_true, y_prob, threshold: float, class_names=("negative", 
     ax1.axvline(threshold, color="k", ls="--", lw=1)
     ax1.set_xlabel("predicted probability")
     ax1.set_ylabel("cases")
-    ax1.legend(fontsize=8)
+    ax1.legend()
     fpr, tpr, _ = roc_curve(y, p)
     ax2.plot(fpr, tpr, color="tab:gray")
     ax2.plot(1 - numbers["specificity"], numbers["sensitivity"], "ko")
@@ -286,7 +286,7 @@ def threshold_figure(y_true, y_prob, threshold: float, class_names=("negative", 
     ax2.set_xlabel("1 - specificity")
     ax2.set_ylabel("sensitivity")
     ax2.set_aspect("equal")
-    fig.suptitle(caption, fontsize=8)
+    fig.suptitle(caption, fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -758,7 +758,7 @@ def reader_study_figure(view: dict, y_true_all, y_prob_all, model_point=None, re
     from sklearn.metrics import roc_curve
 
     fpr, tpr, _ = roc_curve(np.asarray(y_true_all).ravel(), np.asarray(y_prob_all, dtype=float).ravel())
-    fig, ax = plt.subplots(figsize=(4.8, 4.4))
+    fig, ax = plt.subplots(figsize=(5.2, 5.4))
     ax.plot(fpr, tpr, color="tab:gray", label="model ROC (test set)")
     ax.plot([0, 1], [0, 1], ":", color="tab:gray", lw=0.8)
     if view.get("n_answered"):
@@ -778,14 +778,15 @@ def reader_study_figure(view: dict, y_true_all, y_prob_all, model_point=None, re
             label=f"{reader_name} (95 % Wilson intervals)",
         )
     if model_point is not None:
-        ax.plot(*model_point, "s", color="k", label="model on the study cases")
+        # hollow, larger and on top: it stays visible when it falls on the reader's point
+        ax.plot(*model_point, "s", ms=12, mfc="none", mec="k", mew=2, zorder=5, label="model on the study cases")
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.02)
     ax.set_aspect("equal")
     ax.set_xlabel("1 - specificity (false positive rate)")
     ax.set_ylabel("sensitivity")
     ax.set_title(f"reader study: {view.get('n_answered', 0)} cases read", fontsize=10)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False)  # below: hides no point
     fig.tight_layout()
     return fig
 
