@@ -240,18 +240,23 @@ def side_labels(ax: Any, left: str, right: str, fontsize: float = 11) -> Any:
 
     Why: a radiological view (the subject's right on the image's left) and a neurological one look alike, and
     a lesion "on the left" means opposite things in them. White letters with a dark outline read on any image.
+    The letters are placed in data coordinates (inside the image's x-range), not at the axes' edges, so they
+    stay on the image when the axes box is wider than the image.
     """
     import matplotlib.patheffects as effects
+    from matplotlib.transforms import blended_transform_factory
 
     if not (isinstance(left, str) and left.strip() and isinstance(right, str) and right.strip()):
         raise ValueError(f"side_labels needs the two sides as short text such as 'R' and 'L', got {left!r}, {right!r}.")
     outline = [effects.withStroke(linewidth=2.5, foreground="black")]
-    for x, ha, text in ((0.02, "left", left), (0.98, "right", right)):
+    x0, x1 = ax.get_xlim()
+    inside = blended_transform_factory(ax.transData, ax.transAxes)  # x in data units, y in axes fraction
+    for x, ha, text in ((x0 + 0.02 * (x1 - x0), "left", left), (x1 - 0.02 * (x1 - x0), "right", right)):
         ax.text(
             x,
             0.5,
             text,
-            transform=ax.transAxes,
+            transform=inside,
             ha=ha,
             va="center",
             color="white",
