@@ -278,7 +278,7 @@ def threshold_figure(y_true, y_prob, threshold: float, class_names=("negative", 
     ax1.axvline(threshold, color="k", ls="--", lw=1)
     ax1.set_xlabel("predicted probability")
     ax1.set_ylabel("cases")
-    ax1.legend()
+    ax1.legend(loc="upper center")  # confident scores pile up at both ends: the middle is free
     fpr, tpr, _ = roc_curve(y, p)
     ax2.plot(fpr, tpr, color="tab:gray")
     ax2.plot(1 - numbers["specificity"], numbers["sensitivity"], "ko")
