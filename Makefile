@@ -65,8 +65,14 @@ format: install
 	$(BIN)/ruff check --fix $(RUFF_PATHS)
 
 # Everything, slow tests included; a line per notebook as it finishes, and the total time.
+# The nbval run saves each executed notebook in build/executed (conftest.py); the figure render test then
+# checks those copies (alt text, matplotlib warnings) without executing any notebook a second time; it runs
+# even when the first run failed (a notebook that failed under nbval is skipped there), so one CI run shows both.
+EXECUTED = build/executed
 test: install lint
-	MEDTUTOR_STRICT_EXERCISES=1 $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-cell-timeout=600 -q
+	rm -rf $(EXECUTED)
+	MEDTUTOR_STRICT_EXERCISES=1 MEDTUTOR_EXECUTED_DIR= MEDTUTOR_SAVE_EXECUTED=$(EXECUTED) $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-cell-timeout=600 -q; \
+	status=$$?; MEDTUTOR_EXECUTED_DIR=$(EXECUTED) $(BIN)/python -m pytest -n 2 -q tests/test_figures_render.py && exit $$status
 
 # The fast loop: unit tests without the slow ones (model training, site rendering, browser, network).
 unit: install

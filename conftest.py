@@ -7,8 +7,11 @@ counts each file's test items (cells, for a notebook) and prints ``done 07_train
 
 from __future__ import annotations
 
+import copy
+import os
 import time
 from collections import Counter, defaultdict
+from pathlib import Path
 
 import pytest
 
@@ -82,3 +85,48 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the progress plugin on the process that reports (the xdist controller, or the only process)."""
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(_Progress(config), "medtutor-progress")
+
+
+# Executed copies for the figure render test (tests/test_figures_render.py), written by the nbval run itself so
+# that CI executes each notebook once: with MEDTUTOR_SAVE_EXECUTED=DIR, each notebook's cells get the outputs
+# nbval received from the kernel and the notebook is written to DIR/<file name> when its last cell finishes.
+_EXECUTED_OUTPUTS: dict[str, dict[int, list]] = defaultdict(dict)
+_NBVAL_FAILED: set[str] = set()
+
+
+def _is_nbval_cell(item: pytest.Item) -> bool:
+    """True for nbval's notebook-cell items (they carry the cell, its number and the kernel's outputs)."""
+    return all(hasattr(item, name) for name in ("cell", "cell_num", "test_outputs")) and hasattr(item.parent, "nb")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> object:
+    """Keep each nbval cell's outputs (also of a failed cell: the copy shows how far the notebook got)."""
+    outcome = yield
+    if os.environ.get("MEDTUTOR_SAVE_EXECUTED") and _is_nbval_cell(item) and call.when == "call":
+        key = str(item.parent.path)
+        _EXECUTED_OUTPUTS[key][item.cell_num] = list(item.test_outputs or [])
+        if outcome.get_result().failed:
+            _NBVAL_FAILED.add(key)
+
+
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """After a notebook's last cell: write the executed copy (atomically, so a reader never sees half a file)."""
+    folder = os.environ.get("MEDTUTOR_SAVE_EXECUTED")
+    if not folder or not _is_nbval_cell(item) or (nextitem is not None and nextitem.parent is item.parent):
+        return
+    import nbformat
+
+    key = str(item.parent.path)
+    outputs = _EXECUTED_OUTPUTS.pop(key, {})
+    nb = copy.deepcopy(item.parent.nb)
+    code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
+    for number, cell in enumerate(code_cells):
+        cell.outputs = [nbformat.from_dict(out) for out in outputs.get(number, [])]
+        cell.execution_count = number + 1 if number in outputs else None
+    nb.metadata["medtutor_executed"] = {"by": "nbval", "failed": key in _NBVAL_FAILED, "cells_run": len(outputs)}
+    target = Path(folder) / item.parent.path.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial")
+    nbformat.write(nb, partial)
+    os.replace(partial, target)

@@ -9,6 +9,8 @@ computes anything a lesson teaches. This module is the course figure style, in o
 - :func:`symmetric_limits` / :func:`signed_image`: a signed map on a diverging colour map with 0 in the
   middle and a labelled colour bar, so "opposite" really looks opposite;
 - :func:`heatmap`: a seaborn heatmap with readable counts and labelled axes;
+- :func:`side_labels`: the subject's sides ("R", "L") on an image, so radiological and neurological views
+  cannot be mistaken for each other;
 - :func:`show`: displays a figure with alt text for screen readers and closes it;
 - :func:`html_exporter` / :func:`images_without_alt`: render a notebook to HTML keeping that alt text,
   and list the images that still lack one (used by the figure test).
@@ -231,3 +233,35 @@ def images_without_alt(html: str) -> list[str]:
         if not alt or alt == _PLACEHOLDER:
             bad.append(str(tag)[:80])
     return bad
+
+
+def side_labels(ax: Any, left: str, right: str, fontsize: float = 11) -> Any:
+    """Write the subject's side at the left and right edges of an image panel, e.g. ``left="R", right="L"``.
+
+    Why: a radiological view (the subject's right on the image's left) and a neurological one look alike, and
+    a lesion "on the left" means opposite things in them. White letters with a dark outline read on any image.
+    The letters are placed in data coordinates (inside the image's x-range), not at the axes' edges, so they
+    stay on the image when the axes box is wider than the image.
+    """
+    import matplotlib.patheffects as effects
+    from matplotlib.transforms import blended_transform_factory
+
+    if not (isinstance(left, str) and left.strip() and isinstance(right, str) and right.strip()):
+        raise ValueError(f"side_labels needs the two sides as short text such as 'R' and 'L', got {left!r}, {right!r}.")
+    outline = [effects.withStroke(linewidth=2.5, foreground="black")]
+    x0, x1 = ax.get_xlim()
+    inside = blended_transform_factory(ax.transData, ax.transAxes)  # x in data units, y in axes fraction
+    for x, ha, text in ((x0 + 0.02 * (x1 - x0), "left", left), (x1 - 0.02 * (x1 - x0), "right", right)):
+        ax.text(
+            x,
+            0.5,
+            text,
+            transform=inside,
+            ha=ha,
+            va="center",
+            color="white",
+            fontsize=fontsize,
+            fontweight="bold",
+            path_effects=outline,
+        )
+    return ax

@@ -56,9 +56,9 @@ def window_level_widget(hu, center: float = 40.0, width: float = 400.0, presets=
             out.clear_output(wait=True)
             fig, ax = plt.subplots(figsize=(4, 4))
             ax.imshow(image, cmap="gray", vmin=0, vmax=1)
-            ax.set_title(caption, fontsize=8)
+            ax.set_title(caption, fontsize=9)
             ax.axis("off")
-            plt.show()
+            _show_with_alt(f"The CT slice through a window: {caption}.")
 
     def on_preset(change):
         if change["new"] in presets:
@@ -153,13 +153,14 @@ def kernel_playground_widget(images, kernel="sharpen"):
             axes[1].imshow(filtered, cmap="gray")
             axes[1].set_title(menu.value, fontsize=9)
             weights = np.asarray(PLAYGROUND_KERNELS[menu.value])
-            axes[2].imshow(weights, cmap="RdBu_r", vmin=-5, vmax=5)
-            for (r, c), v in np.ndenumerate(weights):
-                axes[2].text(c, r, f"{v:.2g}", ha="center", va="center", fontsize=8)
+            shown = axes[2].imshow(weights, cmap="RdBu_r", vmin=-5, vmax=5)
+            from medtutor.plots import annotate_cells
+
+            annotate_cells(axes[2], shown, weights, fmt="{:.2g}", fontsize=10)  # black or white per cell
             axes[2].set_title("kernel", fontsize=9)
             for ax in axes:
                 ax.axis("off")
-            plt.show()
+            _show_with_alt(f"Image {index.value}, its {menu.value} filtering and the 3 x 3 kernel with its weights.")
 
     menu.observe(redraw, names="value")
     index.observe(redraw, names="value")
@@ -193,7 +194,6 @@ def volume_slices_widget(volume, title: str = ""):
     and draws with :func:`medtutor.volumes.show_orthogonal`.
     """
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
 
     from medtutor.volumes import check_volume, show_orthogonal
 
@@ -210,7 +210,7 @@ def volume_slices_widget(volume, title: str = ""):
         with out:
             out.clear_output(wait=True)
             show_orthogonal(vol, (z, y, x), title=f"{title} {caption}".strip())
-            plt.show()
+            _show_with_alt(f"Axial, coronal and sagittal slices through the volume: {caption}.")
 
     for s in sliders:
         s.observe(redraw, names="value")
@@ -289,7 +289,7 @@ def threshold_figure(y_true, y_prob, threshold: float, class_names=("negative", 
     ax1.axvline(threshold, color="k", ls="--", lw=1)
     ax1.set_xlabel("predicted probability")
     ax1.set_ylabel("cases")
-    ax1.legend(fontsize=8)
+    ax1.legend(loc="upper center")  # confident scores pile up at both ends: the middle is free
     fpr, tpr, _ = roc_curve(y, p)
     ax2.plot(fpr, tpr, color="tab:gray")
     ax2.plot(1 - numbers["specificity"], numbers["sensitivity"], "ko")
@@ -297,7 +297,7 @@ def threshold_figure(y_true, y_prob, threshold: float, class_names=("negative", 
     ax2.set_xlabel("1 - specificity")
     ax2.set_ylabel("sensitivity")
     ax2.set_aspect("equal")
-    fig.suptitle(caption, fontsize=8)
+    fig.suptitle(caption, fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -309,7 +309,6 @@ def threshold_widget(y_true, y_prob, threshold: float = 0.5, class_names=("negat
     Returns the ``ipywidgets.VBox``; display it as the last expression of a cell.
     """
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
 
     threshold_view(y_true, y_prob, threshold)  # validate the inputs once, with a clear error
     slider = _wide_slider(
@@ -321,7 +320,7 @@ def threshold_widget(y_true, y_prob, threshold: float = 0.5, class_names=("negat
         with out:
             out.clear_output(wait=True)
             threshold_figure(y_true, y_prob, slider.value, class_names)
-            plt.show()
+            _show_with_alt(f"Score histograms and ROC point at threshold {slider.value:.2f}.")
 
     slider.observe(redraw, names="value")
     redraw()
@@ -542,7 +541,6 @@ def diagnosis_assistant_widget(
     static copy) and :func:`diagnosis_assistant_figure`. Returns the ``ipywidgets.VBox``.
     """
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
     import numpy as np
 
     images = np.asarray(images)
@@ -601,7 +599,7 @@ def diagnosis_assistant_widget(
                 ood=ood,
             )
             diagnosis_assistant_figure(view, labels, probs)
-            plt.show()
+            _show_with_alt(f"The diagnosis assistant's view: {view['suggestion']}")
 
     refill()
     for w in (label_filter, conf_filter):
@@ -644,7 +642,6 @@ def triage_figure(y_true, y_prob, k: int):
 def triage_widget(y_true, y_prob, k: int = 50):
     """A slider over k for :func:`triage_figure` (the tested :func:`medtutor.app.triage` does the work)."""
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
     import numpy as np
 
     n = len(np.asarray(y_true).ravel())
@@ -655,7 +652,7 @@ def triage_widget(y_true, y_prob, k: int = 50):
         with out:
             out.clear_output(wait=True)
             triage_figure(y_true, y_prob, slider.value)
-            plt.show()
+            _show_with_alt(f"Pneumonia cases found against cases read, with the top {slider.value} marked.")
 
     slider.observe(redraw, names="value")
     redraw()
@@ -751,7 +748,7 @@ def reader_study_figure(view: dict, y_true_all, y_prob_all, model_point=None, re
     from sklearn.metrics import roc_curve
 
     fpr, tpr, _ = roc_curve(np.asarray(y_true_all).ravel(), np.asarray(y_prob_all, dtype=float).ravel())
-    fig, ax = plt.subplots(figsize=(4.8, 4.4))
+    fig, ax = plt.subplots(figsize=(5.2, 5.4))
     ax.plot(fpr, tpr, color="tab:gray", label="model ROC (test set)")
     ax.plot([0, 1], [0, 1], ":", color="tab:gray", lw=0.8)
     if view.get("n_answered"):
@@ -771,14 +768,15 @@ def reader_study_figure(view: dict, y_true_all, y_prob_all, model_point=None, re
             label=f"{reader_name} (95 % Wilson intervals)",
         )
     if model_point is not None:
-        ax.plot(*model_point, "s", color="k", label="model on the study cases")
+        # hollow, larger and on top: it stays visible when it falls on the reader's point
+        ax.plot(*model_point, "s", ms=12, mfc="none", mec="k", mew=2, zorder=5, label="model on the study cases")
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.02)
     ax.set_aspect("equal")
     ax.set_xlabel("1 - specificity (false positive rate)")
     ax.set_ylabel("sensitivity")
     ax.set_title(f"reader study: {view.get('n_answered', 0)} cases read", fontsize=10)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False)  # below: hides no point
     fig.tight_layout()
     return fig
 
@@ -809,14 +807,16 @@ def reader_study_widget(images, y_true, cases, y_prob_all=None, y_true_all=None,
                 view = reader_study_view(state["answers"], y[cases], other_reader)
                 if y_prob_all is not None:
                     reader_study_figure(view, y if y_true_all is None else y_true_all, y_prob_all)
-                    plt.show()
+                    _show_with_alt(
+                        "Your sensitivity and 1 - specificity with Wilson intervals on the model's ROC curve."
+                    )
                 print(f"All {len(cases)} cases read: run the next cell to score your answers.")
                 return
             fig, ax = plt.subplots(figsize=(3.2, 3.2))
             ax.imshow(images[cases[state["pos"]]], cmap="gray", vmin=0, vmax=255)
             ax.set_title(f"case {state['pos'] + 1} of {len(cases)}", fontsize=10)
             ax.axis("off")
-            plt.show()
+            _show_with_alt(f"Chest X-ray, case {state['pos'] + 1} of {len(cases)} of the reader study.")
 
     def on_label(label):
         def handler(_):
@@ -839,3 +839,16 @@ def reader_study_widget(images, y_true, cases, y_prob_all=None, y_true_all=None,
     box.answers = state["answers"]
     redraw()
     return box
+
+
+def _show_with_alt(alt: str) -> None:
+    """Display the current figure inside a widget's ``Output`` with alt text, as static figures do.
+
+    Why: outside a live front end (nbval, a notebook saved with outputs) the widget's figure is a plain cell
+    output; with :func:`medtutor.plots.show` it carries alt text for screen readers there too.
+    """
+    import matplotlib.pyplot as plt
+
+    from medtutor.plots import show
+
+    show(plt.gcf(), alt)

@@ -1,15 +1,17 @@
 """Every static figure renders with alt text and without matplotlib warnings (issues 16 and 17).
 
-Slow: it executes each notebook (nbclient) unless executed copies already exist, then renders it with
-nbconvert's HTML exporter (:func:`medtutor.plots.html_exporter`). It runs only when asked:
+It renders each executed notebook with nbconvert's HTML exporter (:func:`medtutor.plots.html_exporter`) and
+reads the matplotlib warnings in its stderr outputs. It does not execute notebooks itself unless asked:
 
-- ``MEDTUTOR_EXECUTED_DIR=DIR``: reuse executed copies ``DIR/<notebook file name>`` (e.g. from
-  ``jupyter nbconvert --to notebook --execute --output-dir DIR``); a notebook without a copy is executed
-  only when ``MEDTUTOR_RUN_SLOW=1``, else skipped;
-- ``MEDTUTOR_RUN_SLOW=1``: execute each notebook here (minutes per notebook on one core).
+- ``MEDTUTOR_EXECUTED_DIR=DIR``: check the executed copies ``DIR/<notebook file name>``; a notebook without
+  a copy fails (unless ``MEDTUTOR_RUN_SLOW=1``, which executes it here). ``make test`` (so CI) writes the
+  copies during its nbval run (``MEDTUTOR_SAVE_EXECUTED``, see the root ``conftest.py``) and then runs this
+  file on them, so every notebook is executed once; ``jupyter nbconvert --to notebook --execute
+  --output-dir DIR`` makes copies by hand;
+- ``MEDTUTOR_RUN_SLOW=1`` alone: execute each notebook here (minutes per notebook on one core);
+- neither: the notebook checks skip (e.g. in ``make unit``, or inside the nbval run that writes the copies).
 
-``FIGURE_NOTEBOOKS`` is the one list of notebooks whose figures follow the course style; extend it when a
-notebook adopts :func:`medtutor.plots.show` for all its figures.
+``FIGURE_NOTEBOOKS`` is every notebook of the course map (``medtutor/course.json``).
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ import nbformat
 import pytest
 
 from medtutor import plots
+from medtutor.course import course_map
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-FIGURE_NOTEBOOKS = tuple(f"{i:02d}" for i in range(17))  # every notebook of the course map
+FIGURE_NOTEBOOKS = tuple(entry["file"][:2] for entry in course_map())  # every notebook of the course map
 # what matplotlib says when a figure will not read: overlapping layout, a character the font lacks
 MATPLOTLIB_WARNING = re.compile(
     r"tight_layout|tight layout|constrained_layout|layout has changed|Glyph \d+ .*missing|missing from font|"
@@ -44,10 +47,19 @@ def _notebook_path(number: str) -> Path:
 def _executed(path: Path) -> nbformat.NotebookNode:
     """An executed copy from ``MEDTUTOR_EXECUTED_DIR`` or, with ``MEDTUTOR_RUN_SLOW=1``, a fresh execution."""
     copies = os.environ.get("MEDTUTOR_EXECUTED_DIR")
+    slow = os.environ.get("MEDTUTOR_RUN_SLOW") == "1"
     if copies and (Path(copies) / path.name).is_file():
-        return nbformat.read(Path(copies) / path.name, as_version=4)
-    if os.environ.get("MEDTUTOR_RUN_SLOW") != "1":
-        pytest.skip("slow: set MEDTUTOR_RUN_SLOW=1 (execute) or MEDTUTOR_EXECUTED_DIR (executed copies)")
+        nb = nbformat.read(Path(copies) / path.name, as_version=4)
+        if nb.metadata.get("medtutor_executed", {}).get("failed"):
+            pytest.skip(f"{path.name} failed under nbval (that run reports it); its figures are not checked")
+        return nb
+    if copies and not slow:
+        pytest.fail(
+            f"no executed copy {Path(copies) / path.name}: run the notebooks with MEDTUTOR_SAVE_EXECUTED={copies} "
+            "(as `make test` does) or set MEDTUTOR_RUN_SLOW=1 to execute it here."
+        )
+    if not slow:
+        pytest.skip("slow: set MEDTUTOR_EXECUTED_DIR (executed copies) or MEDTUTOR_RUN_SLOW=1 (execute)")
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
@@ -97,3 +109,32 @@ def test_static_figures_have_alt_text_and_no_matplotlib_warnings(number):
     assert not missing, f"notebook {number}: {len(missing)} image(s) without alt text; use plots.show(fig, alt=...)"
     warned = matplotlib_warnings(nb)
     assert not warned, f"notebook {number}: matplotlib warned:\n" + "\n".join(warned)
+
+
+@pytest.mark.slow
+def test_nbval_run_saves_executed_copies_that_the_render_check_reads(tmp_path):
+    """`make test`'s one execution feeds this check: conftest.py writes what nbval ran, with its outputs."""
+    import subprocess
+    import sys
+
+    cells = [
+        "import warnings\nimport matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
+        "from medtutor import plots",
+        "fig, ax = plt.subplots()\nax.plot([0, 1])\nplots.show(fig, alt='A rising straight line from zero to one.')",
+        "fig, ax = plt.subplots()\nax.plot([1, 0])\nfrom IPython.display import Image, display\n"
+        "display(Image(data=plots.png_bytes(fig), format='png'))",
+        "warnings.warn_explicit('The figure layout has changed to tight', UserWarning, 'matplotlib/figure.py', 1)",
+    ]
+    notebook = tmp_path / "nb" / "99_tiny.ipynb"
+    notebook.parent.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]), notebook)
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "MEDTUTOR_SAVE_EXECUTED": str(tmp_path / "executed"), "PYTHONPATH": str(root)}
+    command = [sys.executable, "-m", "pytest", "-q", "--nbval-lax", "-p", "conftest", "-p", "no:cacheprovider"]
+    run = subprocess.run([*command, str(notebook)], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    nb = nbformat.read(tmp_path / "executed" / notebook.name, as_version=4)
+    assert nb.metadata["medtutor_executed"] == {"by": "nbval", "failed": False, "cells_run": len(cells)}
+    html, _ = plots.html_exporter().from_notebook_node(nb)
+    assert html.count("<img") == 2 and len(plots.images_without_alt(html)) == 1  # the plain display lacks alt
+    assert len(matplotlib_warnings(nb)) == 1

@@ -180,3 +180,15 @@ def test_images_without_alt_on_plain_html():
     html = '<img src="a.png"><img alt="" src="b"><img src="c" alt="a chest X-ray">'
     assert len(plots.images_without_alt(html)) == 2
     assert plots.images_without_alt('<IMG alt="No description has been provided for this image">')
+
+
+def test_side_labels_mark_both_edges_and_refuse_empty_sides():
+    fig, ax = plt.subplots()
+    ax.imshow(np.zeros((4, 4)))
+    plots.side_labels(ax, "R", "L")
+    texts = {t.get_text(): t.get_position()[0] for t in ax.texts}
+    x0, x1 = ax.get_xlim()  # the image's extent in data units: the letters sit inside it
+    assert x0 < texts["R"] < (x0 + x1) / 2 < texts["L"] < x1  # the subject's right at the image's left edge
+    with pytest.raises(ValueError, match="two sides"):
+        plots.side_labels(ax, "", "L")
+    plt.close(fig)
