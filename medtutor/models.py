@@ -51,6 +51,13 @@ RECIPE: dict[str, Any] = {
     # (up, down, left, right; 0 = one plain pass). 2 pixels (within the training shifts of +-8 %) scored the highest
     # validation AUC on the networks trained while choosing the recipe; see predict_pneumonia and notebook 07
     "tta_shift_pixels": 2,
+    # levers measured on validation while choosing recipe v4 (benchmarks/pneumonia_candidates.py); 0 / False = off
+    "contrast_factor": 0.0,  # intensity augmentation: random contrast in [1 - f, 1 + f] (exposure differences)
+    "brightness_delta": 0.0,  # ... and a random brightness offset in [-d, +d] (pixel scale 0-1)
+    "gamma_log_range": 0.0,  # ... and a random gamma exp(u), u in [-g, +g] (another detector response curve)
+    "standardize": False,  # per-image standardisation (zero mean, unit variance) as the network's first layer
+    "weight_decay": 0.0,  # AdamW's decoupled weight decay (0: plain Adam)
+    "average_last_epochs": 0,  # weight averaging (SWA) over the last k epochs' weights; 0 or 1: off
 }
 
 #: The saved model's name carries the recipe version: a file trained with an older recipe is retrained.
@@ -98,7 +105,10 @@ def pneumonia_cnn(
         return layers.BatchNormalization(momentum=0.9, name=name)(x) if use_bn else x
 
     inputs = keras.Input(shape=shape, name="image")
-    x = layers.Conv2D(32, 3, padding="same", activation="relu", name="conv1")(inputs)
+    x = inputs
+    if use_bn and RECIPE["standardize"]:  # per-image zero mean, unit variance: no weights, saved with the model
+        x = layers.LayerNormalization(axis=[1, 2, 3], center=False, scale=False, name="standardize")(x)
+    x = layers.Conv2D(32, 3, padding="same", activation="relu", name="conv1")(x)
     x = layers.MaxPooling2D(2, name="pool1")(norm(x, "bn1"))
     x = layers.Conv2D(64, 3, padding="same", activation="relu", name="conv2")(x)
     x = layers.MaxPooling2D(2, name="pool2")(norm(x, "bn2"))
@@ -126,9 +136,46 @@ def pneumonia_augmentation(seed: int | None = None) -> Any:
                 RECIPE["translation_fraction"], RECIPE["translation_fraction"], fill_mode="constant", seed=seed + 1
             ),
             layers.RandomZoom(RECIPE["zoom_fraction"], fill_mode="constant", seed=seed + 2),
+            *_intensity_layers(seed + 3),
         ],
         name="augmentation",
     )
+
+
+def _intensity_layers(seed: int) -> list[Any]:
+    """The recipe's intensity augmentation (none when its factors are 0): contrast, brightness, gamma.
+
+    Why: the test images were collected separately, with another exposure; random intensity changes teach the
+    network that the diagnosis does not depend on how bright or contrasted the film is.
+    """
+    from keras import layers
+
+    out: list[Any] = []
+    if RECIPE["contrast_factor"] > 0:
+        out.append(layers.RandomContrast(RECIPE["contrast_factor"], value_range=(0, 1), seed=seed))
+    if RECIPE["brightness_delta"] > 0:
+        out.append(layers.RandomBrightness(RECIPE["brightness_delta"], value_range=(0, 1), seed=seed + 1))
+    if RECIPE["gamma_log_range"] > 0:
+        out.append(_random_gamma(RECIPE["gamma_log_range"], seed + 2))
+    return out
+
+
+def _random_gamma(log_range: float, seed: int) -> Any:
+    """A training-only layer raising each image (values in [0, 1]) to a random power exp(u), u in [-r, r]."""
+    import keras
+
+    class RandomGamma(keras.layers.Layer):
+        def __init__(self) -> None:
+            super().__init__(name="random_gamma")
+            self.generator = keras.random.SeedGenerator(seed)
+
+        def call(self, x: Any, training: bool = True) -> Any:
+            if not training:
+                return x
+            u = keras.random.uniform((keras.ops.shape(x)[0], 1, 1, 1), -log_range, log_range, seed=self.generator)
+            return keras.ops.power(keras.ops.clip(x, 0.0, 1.0), keras.ops.exp(u))
+
+    return RandomGamma()
 
 
 def compile_pneumonia_model(model: Any, learning_rate: float | None = None, decay_steps: int | None = None) -> Any:
@@ -148,8 +195,10 @@ def compile_pneumonia_model(model: Any, learning_rate: float | None = None, deca
         if int(decay_steps) < 1:
             raise ValueError(f"decay_steps must be a positive number of batches, got {decay_steps!r}.")
         lr = keras.optimizers.schedules.CosineDecay(lr, decay_steps=int(decay_steps))
+    decay = float(RECIPE["weight_decay"])
+    optimizer = keras.optimizers.AdamW(lr, weight_decay=decay) if decay > 0 else keras.optimizers.Adam(lr)
     model.compile(
-        optimizer=keras.optimizers.Adam(lr),
+        optimizer=optimizer,
         loss=keras.losses.BinaryCrossentropy(label_smoothing=RECIPE["label_smoothing"]),
         metrics=[keras.metrics.AUC(name="auc"), keras.metrics.BinaryAccuracy(name="accuracy")],
     )
