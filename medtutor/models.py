@@ -32,6 +32,8 @@ __all__ = [
     "load_or_train_pneumonia_model",
     "shift_images",
     "predict_pneumonia",
+    "WeightSnapshots",
+    "average_weights",
 ]
 
 #: The training recipe of notebook 07 (and of the retraining fallback): change it in one place only.
@@ -253,12 +255,50 @@ def train_pneumonia_model(
     )
     val_ds = make_dataset(x_val, y_val, 256)
     stop = keras.callbacks.EarlyStopping(monitor="val_auc", mode="max", patience=4, restore_best_weights=True)
+    last = WeightSnapshots(RECIPE["average_last_epochs"])
     start = time.perf_counter()
     history = model.fit(  # shuffle=False: the tf.data pipeline already shuffles, with its own seed
-        train_ds, validation_data=val_ds, epochs=epochs, callbacks=[stop], shuffle=False, verbose=verbose
+        train_ds, validation_data=val_ds, epochs=epochs, callbacks=[stop, last], shuffle=False, verbose=verbose
     )
+    if RECIPE["average_last_epochs"] > 1:
+        average_weights(model, last.weights, x_train, RECIPE["batch_size"])
     seconds = time.perf_counter() - start
     return model, {k: [float(v) for v in vals] for k, vals in history.history.items()}, seconds
+
+
+class WeightSnapshots:
+    """A Keras callback keeping the weights of the last ``k`` epochs in memory (for weight averaging)."""
+
+    def __new__(cls, k: int) -> Any:  # built on demand: this module imports Keras only inside functions
+        import keras
+
+        class _Snapshots(keras.callbacks.Callback):
+            def __init__(self) -> None:
+                super().__init__()
+                self.weights: list[list[np.ndarray]] = []
+
+            def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+                if k > 0:
+                    self.weights = [*self.weights, self.model.get_weights()][-k:]
+
+        return _Snapshots()
+
+
+def average_weights(model: Any, snapshots: list[list[np.ndarray]], x_train: Any, batch_size: int = 64) -> Any:
+    """Set ``model`` to the mean of the snapshots' weights (SWA, Izmailov et al. 2018), then refresh batch norm.
+
+    Why: weights from the last epochs sit around a wide minimum; their average lies nearer its centre, which
+    tends to generalise better than any one of them. The running statistics of batch normalization belong to
+    the network that produced them, so they are re-estimated with one pass over the (unaugmented) training
+    images in training mode; nothing else is trained.
+    """
+    if not snapshots:
+        raise ValueError("no weight snapshots to average: train at least one epoch with WeightSnapshots(k).")
+    model.set_weights([np.mean(ws, axis=0) for ws in zip(*snapshots)])
+    x = np.asarray(x_train, dtype=np.float32)
+    for i in range(0, len(x), int(batch_size)):
+        model(x[i : i + int(batch_size)], training=True)
+    return model
 
 
 # --------------------------------------------------------------------------- saving and loading
