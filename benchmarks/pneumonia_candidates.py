@@ -10,6 +10,7 @@ How recipe v4 of ``medtutor.models.RECIPE`` was chosen (issue 11). The selection
 
 Each training run also scores, for free, weight averaging over the last 3 epochs (``+swa3``, one network) and a
 snapshot ensemble of the last 3 epochs' predictions (``+snap3``, three networks: reported, not eligible).
+Measured 2026-11-30 (results in ``pneumonia_candidates_results.jsonl``): chosen ``intensity+swa3`` = recipe v4.
 Usage: ``python benchmarks/pneumonia_candidates.py --out results.jsonl [NAME ...]`` (one JSON line per run; a
 finished (name, seed) pair in the file is skipped, so an interrupted run resumes). ``--summary`` prints the table.
 """
@@ -26,7 +27,15 @@ import numpy as np
 
 import medtutor
 
-V3: dict[str, Any] = {}  # filled from models.RECIPE at start: the current recipe
+V3: dict[str, Any] = {}  # filled at start: models.RECIPE with every lever off (recipe v3)
+LEVERS_OFF: dict[str, Any] = {
+    "contrast_factor": 0.0,
+    "brightness_delta": 0.0,
+    "gamma_log_range": 0.0,
+    "standardize": False,
+    "weight_decay": 0.0,
+    "average_last_epochs": 0,
+}
 CANDIDATES: dict[str, dict[str, Any]] = {
     "base": {},
     "intensity": {"contrast_factor": 0.3, "brightness_delta": 0.1},
@@ -166,7 +175,7 @@ def main() -> None:
     medtutor.setup(seed=42, keras=True)
     from medtutor import models
 
-    V3.update(models.RECIPE)
+    V3.update({**models.RECIPE, **LEVERS_OFF})
     done = set()
     if args.out.exists():
         done = {(r["name"], r["seed"]) for r in map(json.loads, args.out.read_text().splitlines())}
