@@ -176,3 +176,69 @@ def test_predict_pneumonia_averages_the_shifted_passes():
     assert not np.allclose(by_hand, one_pass, atol=1e-6)  # the shifts do change the scores
     with pytest.raises(ValueError, match="shift_pixels"):
         M.predict_pneumonia(model, x, shift_pixels=-1)
+
+
+def test_intensity_augmentation_is_off_by_default_and_changes_exposure_when_on(monkeypatch):
+    plain = [type(layer).__name__ for layer in M.pneumonia_augmentation(seed=0).layers]
+    monkeypatch.setitem(M.RECIPE, "contrast_factor", 0.3)
+    monkeypatch.setitem(M.RECIPE, "brightness_delta", 0.1)
+    monkeypatch.setitem(M.RECIPE, "gamma_log_range", 0.35)
+    aug = M.pneumonia_augmentation(seed=0)
+    names = [type(layer).__name__ for layer in aug.layers]
+    assert names[: len(plain)] == plain and {"RandomContrast", "RandomBrightness", "RandomGamma"} <= set(names)
+    x = np.full((8, 28, 28, 1), 0.5, np.float32)
+    gamma = aug.layers[-1]
+    out = np.asarray(gamma(x, training=True))
+    assert out.min() >= 0 and out.max() <= 1 and len(np.unique(out.reshape(8, -1)[:, 0])) > 1  # one gamma per image
+    np.testing.assert_allclose(gamma(x, training=False), x)  # inference: identity
+    np.testing.assert_allclose(aug(x, training=False), x)
+
+
+def test_standardize_layer_only_when_asked(monkeypatch):
+    assert "standardize" not in {layer.name for layer in M.pneumonia_cnn(batch_norm=True).layers}
+    monkeypatch.setitem(M.RECIPE, "standardize", True)
+    model = M.pneumonia_cnn(batch_norm=True)
+    assert model.layers[1].name == "standardize" and model.layers[2].name == "conv1"
+    assert "standardize" not in {layer.name for layer in M.pneumonia_cnn().layers}  # 14's plain network: unchanged
+    x = np.random.default_rng(0).random((2, 28, 28, 1)).astype("float32") * np.array([1, 3]).reshape(2, 1, 1, 1)
+    z = np.asarray(model.get_layer("standardize")(x))
+    np.testing.assert_allclose(z.mean(axis=(1, 2, 3)), 0, atol=1e-5)
+    np.testing.assert_allclose(z.std(axis=(1, 2, 3)), 1, atol=1e-2)
+
+
+def test_weight_decay_switches_to_adamw(monkeypatch):
+    assert type(M.compile_pneumonia_model(M.pneumonia_cnn()).optimizer).__name__ == "Adam"
+    monkeypatch.setitem(M.RECIPE, "weight_decay", 0.05)
+    opt = M.compile_pneumonia_model(M.pneumonia_cnn()).optimizer
+    assert type(opt).__name__ == "AdamW" and opt.weight_decay == pytest.approx(0.05)
+
+
+def test_average_weights_is_the_mean_of_the_snapshots_and_refreshes_batch_norm():
+    keras.utils.set_random_seed(0)
+    model = M.pneumonia_cnn(batch_norm=True)
+    a = model.get_weights()
+    b = [w + 1.0 for w in a]
+    x = np.random.default_rng(0).random((32, 28, 28, 1)).astype("float32")
+    M.average_weights(model, [a, b], x, batch_size=16)
+    conv = model.get_layer("conv1").get_weights()[0]
+    np.testing.assert_allclose(conv, a[0] + 0.5, atol=1e-6)  # trained weights: the mean
+    moving_mean = model.get_layer("bn1").moving_mean.numpy()
+    assert a[4].shape == moving_mean.shape  # weights: conv1 kernel and bias, then bn1 scale, shift, running mean
+    assert not np.allclose(moving_mean, a[4] + 0.5)  # the running mean was re-estimated, not averaged
+    with pytest.raises(ValueError, match="snapshots"):
+        M.average_weights(model, [], x)
+
+
+def test_weight_snapshots_keep_the_last_k_epochs(monkeypatch):
+    monkeypatch.setitem(M.RECIPE, "batch_size", 16)
+    monkeypatch.setitem(M.RECIPE, "average_last_epochs", 2)
+    rng = np.random.default_rng(0)
+    x = rng.random((32, 28, 28, 1)).astype("float32")
+    y = (np.arange(32) % 2).astype(np.int64)
+    model, history, _ = M.train_pneumonia_model(x, y, x[:8], y[:8], epochs=3)
+    assert len(history["loss"]) == 3 and model.count_params() > 0
+    snaps = M.WeightSnapshots(2)
+    for epoch in range(3):
+        snaps.set_model(model)
+        snaps.on_epoch_end(epoch)
+    assert len(snaps.weights) == 2
