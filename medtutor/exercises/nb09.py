@@ -114,3 +114,56 @@ def _check_09_3(answer: Any) -> str | None:
                 "(answer 'a', 'b' or 'unclear')."
             )
     return None
+
+
+def _honest_reference(val_auc: dict, test_auc: dict) -> tuple[str, float]:
+    """Choose on validation, report that method's test AUC."""
+    method = max(val_auc, key=val_auc.get)
+    return method, float(test_auc[method])
+
+
+def _report_cases() -> list[tuple[dict, dict]]:
+    """Candidate tables where validation and test disagree on the winner, and some where they agree."""
+    rng = np.random.default_rng(84)
+    names = ["cnn", "cnn ensemble", "boosting", "rank average", "logistic"]
+    cases = [
+        ({"cnn": 0.91, "boosting": 0.88}, {"cnn": 0.85, "boosting": 0.89}),
+        ({"a": 0.80, "b": 0.86, "c": 0.83}, {"a": 0.84, "b": 0.82, "c": 0.87}),
+        ({"x": 0.93, "y": 0.90}, {"x": 0.90, "y": 0.86}),
+    ]
+    for k in (2, 3, 4, 5, 5):
+        val = {n: float(v) for n, v in zip(names[:k], rng.uniform(0.75, 0.95, k))}
+        test = {n: float(v) for n, v in zip(names[:k], rng.uniform(0.75, 0.95, k))}
+        cases.append((val, test))
+    return cases
+
+
+@exercise(
+    "09.4",
+    "Find the leak: which number may be reported?",
+    hint=(
+        "A number that helped to choose is optimistic for the winner; only a split that played no part in the "
+        "choice measures it honestly."
+    ),
+    wrong=[
+        lambda v, t: (max(t, key=t.get), max(t.values())),
+        lambda v, t: (max(v, key=v.get), max(v.values())),
+        lambda v, t: (max(v, key=v.get), max(t.values())),
+        lambda v, t: (max(t, key=t.get), v[max(t, key=t.get)]),
+    ],
+)
+def _check_09_4(answer: Any) -> str | None:
+    for val, test in _report_cases():
+        got = call(answer, dict(val), dict(test))
+        if not isinstance(got, tuple) or len(got) != 2:
+            return "return a pair (name of the chosen method, the AUC you would report for it)."
+        method, auc = _honest_reference(val, test)
+        if got[0] != method:
+            if got[0] == max(test, key=test.get):
+                return "you chose the method by its test AUC: the test set would then no longer measure it honestly."
+            return "the method you return is not the one the validation split chooses."
+        if np.isclose(float(got[1]), val[method]):
+            return "you report the validation AUC that chose the winner: it is optimistic, because it did the choosing."
+        if not np.isclose(float(got[1]), auc):
+            return "the AUC you report is not the chosen method's score on the split that played no part in the choice."
+    return None
