@@ -240,10 +240,15 @@ def simulate_lesion(
 
 
 def _bias_field(shape: tuple[int, ...], rng: np.random.Generator, strength: float) -> np.ndarray:
-    """A smooth multiplicative field exp(linear + quadratic terms), about +-``strength`` over the volume."""
-    axes = [np.linspace(-1, 1, s, dtype=np.float32) for s in shape]
-    grids = np.meshgrid(*axes, indexing="ij")
-    log_field = sum(rng.normal(0, strength) * g + rng.normal(0, strength / 2) * g**2 for g in grids)
+    """A smooth multiplicative field exp(linear + quadratic terms), about +-``strength`` over the volume.
+
+    Each axis' term depends on that coordinate only, so it is computed on the axis and broadcast (no 3D meshgrid:
+    the same numbers, drawn in the same order, with a fraction of the work for the notebook's 110 scans).
+    """
+    log_field = np.zeros((1,) * len(shape), np.float32)
+    for axis, size in enumerate(shape):
+        g = np.linspace(-1, 1, size, dtype=np.float32).reshape([-1 if k == axis else 1 for k in range(len(shape))])
+        log_field = log_field + (rng.normal(0, strength) * g + rng.normal(0, strength / 2) * g**2)
     return np.exp(log_field).astype(np.float32)
 
 

@@ -69,6 +69,18 @@ def test_16_1_head_layers_pass_and_wrong_sets_get_feedback(capsys):
     assert "frozen" in capsys.readouterr().out
     assert not exercises.check("10.1", lambda: ["dense", 3])
     assert "set of layer names" in capsys.readouterr().out
+    assert not exercises.check("10.1", lambda: {"dense", "prob", "bn1", "bn2", "bn3"})
+    assert "batch-normalisation" in capsys.readouterr().out
+
+
+def test_16_2_checks_the_course_cnn_with_batch_norm(capsys):
+    def convs_and_head_by_name(model):  # freezes the convolutions by name but forgets the BN layers
+        for layer in model.layers:
+            layer.trainable = layer.name in ("dense", "prob") or layer.name.startswith("bn")
+
+    assert not exercises.check("10.2", convs_and_head_by_name)
+    assert "batch-normalisation" in capsys.readouterr().out
+    assert len(nb10._models_16_2()) == 3 and any("bn1" in [lay.name for lay in m.layers] for m in nb10._models_16_2())
 
 
 def test_16_2_freeze_by_name_passes_and_the_batch_norm_slip_is_named(capsys):

@@ -6,8 +6,10 @@ from typing import Any
 
 from ._api import call, exercise
 
-#: The course CNN's layers that hold weights, split into the pretrained base and the head trained anew.
-_BASE = ("conv1", "conv2", "last_conv")
+#: The course CNN's layers that hold weights, split into the pretrained base and the head trained anew. The shared
+#: model has a batch-normalisation layer after each convolution (models.RECIPE["batch_norm"]); they belong to the base.
+_BASE_BN = ("bn1", "bn2", "bn3")
+_BASE = ("conv1", "conv2", "last_conv", *_BASE_BN)
 _HEAD = ("dense", "prob")
 
 # --------------------------------------------------------------------------- 16.1 what moves with a frozen base
@@ -23,6 +25,7 @@ _HEAD = ("dense", "prob")
         lambda: set(_BASE),  # base and head swapped
         lambda: set(),  # nothing moves
         lambda: {"dense", "prob", "dropout"},  # a layer without weights
+        lambda: {"dense", "prob", *_BASE_BN},  # as if a frozen BN layer still updated its statistics
     ],
 )
 def _check_16_1(answer: Any) -> str | None:
@@ -30,11 +33,16 @@ def _check_16_1(answer: Any) -> str | None:
     if not isinstance(got, (set, frozenset, list, tuple)) or not all(isinstance(n, str) for n in got):
         return 'return a set of layer names, e.g. {"name1", "name2"}.'
     got = set(got)
-    known = {"image", "conv1", "pool1", "conv2", "pool2", "last_conv", "gap", "dropout", "dense", "prob"}
+    known = {"image", "pool1", "pool2", "gap", "dropout", *_BASE, *_HEAD}
     if got - known:
         return f"{sorted(got - known)} is not a layer of the course CNN: list names from `frozen.summary()`."
     if got & {"image", "pool1", "pool2", "gap", "dropout"}:
         return "some of the layers you list have no weights at all, so nothing in them can change."
+    if got & set(_BASE_BN):
+        return (
+            "you list a batch-normalisation layer of the frozen base: its stored statistics are weights too; "
+            "section 3 showed what a frozen BN layer does with them."
+        )
     if got & set(_BASE):
         return "you list a layer that was frozen: a frozen layer receives no update."
     if got != set(_HEAD):
@@ -46,7 +54,7 @@ def _check_16_1(answer: Any) -> str | None:
 
 
 def _models_16_2() -> list[Any]:
-    """Fresh test models: the course CNN, and a small CNN with batch normalisation in its base."""
+    """Fresh test models: the course CNN without and with batch normalisation, and a small CNN with a BN layer."""
     import keras
     from keras import layers
 
@@ -59,7 +67,7 @@ def _models_16_2() -> list[Any]:
     x = layers.GlobalAveragePooling2D(name="gap")(x)
     x = layers.Dense(4, name="dense")(x)
     bn_model = keras.Model(inputs, layers.Dense(1, activation="sigmoid", name="prob")(x))
-    return [pneumonia_cnn(), bn_model]
+    return [pneumonia_cnn(), pneumonia_cnn(batch_norm=True), bn_model]
 
 
 def _buggy_freeze(model: Any) -> Any:
