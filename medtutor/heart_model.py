@@ -32,6 +32,7 @@ from medtutor.heart import (
     FS,
     HOP_S,
     N_MELS,
+    WINDOW_FEATURE_NAMES,
     WINDOW_S,
     recording_features,
     recording_table,
@@ -437,16 +438,18 @@ def robust_groups() -> dict[str, np.ndarray]:
     """Feature groups the site-robust recipe chooses from (column indices into FEATURE_NAMES).
 
     ``window``: the window features; ``hsmm``: the HSMM segmentation features; ``hsmm_contrasts``: only
-    the within-recording state contrasts (device-invariant by construction); ``all``: both blocks.
+    the within-recording state contrasts (device-invariant by construction); ``all``: both blocks. The
+    per-state MFCC levels (``heart.STATE_MFCC_NAMES``) are in no group: absolute levels carry the stethoscope.
     """
     names = np.array(FEATURE_NAMES)
+    is_window = np.isin(names, WINDOW_FEATURE_NAMES)
     is_hsmm = np.char.startswith(names, "hsmm_")
     contrast = is_hsmm & (np.char.find(names, "_minus_") >= 0)
     return {
-        "window": np.flatnonzero(~is_hsmm),
+        "window": np.flatnonzero(is_window),
         "hsmm": np.flatnonzero(is_hsmm),
         "hsmm_contrasts": np.flatnonzero(contrast),
-        "all": np.arange(len(names)),
+        "all": np.flatnonzero(is_window | is_hsmm),
     }
 
 
