@@ -98,7 +98,9 @@ def _hsmm_feature_names() -> list[str]:
     return names
 
 
-HSMM_FEATURE_NAMES: list[str] = _hsmm_feature_names()
+# per-state MFCCs (Potes et al., 2016): what each heart-cycle state sounds like, in absolute terms (device-dependent)
+STATE_MFCC_NAMES: list[str] = [f"state_mfcc{i}_{s}_{q}" for q in ("mean", "sd") for s in STATES for i in range(N_MFCC)]
+HSMM_FEATURE_NAMES: list[str] = _hsmm_feature_names() + STATE_MFCC_NAMES
 # every window carries its own features and its recording's HSMM features (one HSMM per recording)
 FEATURE_NAMES: list[str] = WINDOW_FEATURE_NAMES + HSMM_FEATURE_NAMES
 
@@ -386,9 +388,22 @@ def recording_features(signals: list[np.ndarray], fs: int = FS, sequences: bool 
         envs.append(pcg_envelopes(sig, fs, clean=sig, power=p))
     states, _ = hsmm_segment(envs)
     feats = [_with_hsmm(b[0], _segment_features(m, e, s)) for b, m, e, s in zip(blocks, summaries, envs, states)]
+    del summaries, envs, states
     groups = [np.full(len(f), i, dtype=np.int64) for i, f in enumerate(feats)]
     out = (np.concatenate(feats), np.concatenate(groups))
-    return (*out, np.concatenate([b[2] for b in blocks])) if sequences else out
+    return (*out, _stack_freeing([b[2] for b in blocks], blocks)) if sequences else out
+
+
+def _stack_freeing(parts: list[Any], owners: list[Any]) -> np.ndarray:
+    """``np.concatenate(parts)``, dropping each part (and its owner) once copied: the log-mel sequences of all
+    windows are the largest array here, and holding them twice would double the peak memory."""
+    out = np.empty((sum(len(q) for q in parts), *parts[0].shape[1:]), parts[0].dtype)  # pages committed on write
+    k = 0
+    for i in range(len(parts)):
+        out[k : k + len(parts[i])] = parts[i]
+        k += len(parts[i])
+        parts[i] = owners[i] = None
+    return out
 
 
 def recording_table(features: np.ndarray, group: np.ndarray, n_recordings: int | None = None) -> np.ndarray:
@@ -611,8 +626,8 @@ def _mean_sd(v: Any) -> list[float]:
 
 
 def frame_summary(power: np.ndarray) -> np.ndarray:
-    """What :func:`segment_features` needs of each frame ``(n_frames, 15)``: total energy, log energy in the
-    SEG_BANDS, spectral flatness, centroid (100 Hz units) and MFCC 1-7. Why: 4 times smaller than the power
+    """What :func:`segment_features` needs of each frame ``(n_frames, 21)``: total energy, log energy in the
+    SEG_BANDS, spectral flatness, centroid (100 Hz units) and MFCC 0-12. Why: 3 times smaller than the power
     frames, so all recordings' summaries fit in memory while the HSMM runs on them in batches."""
     p = np.asarray(power, np.float64)
     freqs = frame_freqs()
@@ -620,7 +635,7 @@ def frame_summary(power: np.ndarray) -> np.ndarray:
     e = p.sum(1)
     flat = np.exp(np.mean(np.log(p + 1e-12), 1)) / (p.mean(1) + 1e-12)
     cen = (p * freqs).sum(1) / (e + 1e-9) / 100.0
-    mf = (log_mel(p.astype(np.float32)) @ _dct_matrix())[:, 1:8]
+    mf = log_mel(p.astype(np.float32)) @ _dct_matrix()
     return np.column_stack([e, np.log(p @ masks.T + 1e-9), flat, cen, mf]).astype(np.float32)
 
 
@@ -687,5 +702,15 @@ def _segment_features(summ: np.ndarray, env: np.ndarray, states: np.ndarray) -> 
         f += [np.nan] * (3 * nb)
     f.append(float(cen[sys_m].mean() - cen[dia_m].mean()) if has[1] and has[3] else np.nan)
     f.append(float(cen[sys_m].mean() - cen[s1_m].mean()) if has[1] and has[0] else np.nan)
-    f += list(mf[sys_m].mean(0) - mf[dia_m].mean(0)) if has[1] and has[3] else [np.nan] * 7
-    return np.asarray(f, dtype=np.float32)
+    f += list(mf[sys_m, 1:8].mean(0) - mf[dia_m, 1:8].mean(0)) if has[1] and has[3] else [np.nan] * 7
+    return np.asarray(f + _state_mfcc(mf, st, has), dtype=np.float32)
+
+
+def _state_mfcc(mf: np.ndarray, st: np.ndarray, has: list[bool]) -> list[float]:
+    """STATE_MFCC_NAMES: mean MFCC 0-12 of each state, and their spread over the state's frames."""
+    out: list[float] = []
+    for s in range(4):
+        out += list(mf[st == s].mean(0)) if has[s] else [np.nan] * N_MFCC
+    for s in range(4):
+        out += list(mf[st == s].std(0)) if has[s] else [np.nan] * N_MFCC
+    return out

@@ -598,3 +598,55 @@ def test_robust_selection_stays_inside_the_training_sites():
     assert heart_model.robust_selection(x[:120], y[:120], sites[:120])[:2] == ("hsmm", 0.01)  # 2 sites: default
     with pytest.raises(ValueError, match="group must be"):
         heart_model.fit_site_robust(x, y, sites, c=0.01, group="everything")
+
+
+def test_state_mfcc_block_and_robust_groups_leave_it_out():
+    env = np.zeros((500, 3), np.float32)
+    states = np.tile(np.repeat([0, 1, 2, 3], [6, 14, 5, 25]), 10)
+    env[:, 0] = np.isin(states, (0, 2)) * 2.0 - 1.0
+    p = np.full((len(states), heart.N_FFT // 2 + 1), 1e-3, np.float32)
+    p[states == 1, 10:20] = 1.0  # a "murmur": systole louder than diastole in 150-300 Hz
+    f = heart.segment_features(p, env, states)
+    names = np.array(heart.HSMM_FEATURE_NAMES)
+    assert len(heart.STATE_MFCC_NAMES) == 2 * 4 * heart.N_MFCC and np.isfinite(f).all()
+    assert f[names == "state_mfcc0_systole_mean"][0] > f[names == "state_mfcc0_diastole_mean"][0]
+    assert f[names == "state_mfcc0_diastole_sd"][0] == pytest.approx(0.0, abs=1e-4)  # a constant state
+    groups = heart_model.robust_groups()
+    in_groups = np.unique(np.concatenate(list(groups.values())))
+    state_cols = np.flatnonzero(np.isin(heart.FEATURE_NAMES, heart.STATE_MFCC_NAMES))
+    assert len(state_cols) == len(heart.STATE_MFCC_NAMES) and not np.isin(state_cols, in_groups).any()
+    assert len(groups["all"]) == len(heart.FEATURE_NAMES) - len(state_cols)
+
+
+def test_cross_site_threshold_guards_the_worst_site():
+    # site "a" (large, mostly abnormal) scores higher than the others: the mean rule follows its threshold,
+    # the worst-site rule does not sacrifice the small sites
+    rng = np.random.default_rng(0)
+    n = len(heart.FEATURE_NAMES)
+    j = heart.FEATURE_NAMES.index("hsmm_systole_minus_diastole_80-150Hz")
+    sites = np.repeat(["a", "b", "c"], [300, 60, 60])
+    y = np.concatenate([rng.random(300) < 0.8, np.tile([0, 1], 60)]).astype(int)
+    x = rng.normal(size=(len(y), n))
+    x[:, j] += 2.0 * y + np.where(sites == "a", 1.5, 0.0)  # site a's device adds to the contrast
+    t_worst = heart_model.cross_site_threshold(x, y, sites, cols=[j])
+    t_mean = heart_model.cross_site_threshold(x, y, sites, cols=[j], rule="mean")
+    assert 0.05 <= t_worst <= 0.95 and 0.05 <= t_mean <= 0.95
+    prob = {}
+    for s in "abc":
+        m = sites == s
+        prob[s] = heart_model._linear_prob(heart_model._fit_linear(x[~m], y[~m], sites[~m], 0.01, [j]), x[m])
+
+    def worst(t):
+        return min(heart_model._balanced(y[sites == s], prob[s] >= t) for s in "abc")
+
+    assert worst(t_worst) >= worst(t_mean) and worst(t_worst) == max(worst(t) for t in np.arange(0.05, 0.951, 0.01))
+    with pytest.raises(ValueError, match="rule must be one of"):
+        heart_model.cross_site_threshold(x, y, sites, cols=[j], rule="median")
+
+
+def test_sequences_are_stacked_in_order():
+    parts = [np.full((k, 2, 3), k, np.float32) for k in (1, 3, 2)]
+    owners = [(p,) for p in parts]
+    expected = np.concatenate(parts)
+    got = heart._stack_freeing(list(parts), owners)
+    assert np.array_equal(got, expected) and owners == [None, None, None]
