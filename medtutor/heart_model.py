@@ -283,6 +283,8 @@ def cache_key(kind: str, sites: str, epochs: int, seed: int, source: str) -> dic
         "epochs": int(epochs),
         "seed": int(seed),
         "n_features": len(FEATURE_NAMES),
+        "robust_c": list(ROBUST_C),
+        "threshold_rules": list(THRESHOLD_RULES),
     }
     return _modelcache.cache_key(recipe, source)
 
@@ -456,41 +458,50 @@ def robust_groups() -> dict[str, np.ndarray]:
 ROBUST_C = (0.003, 0.01, 0.03)  # L2 strengths the recipe chooses from (inverse: smaller = stronger)
 
 
-def robust_selection(x: Any, y: Any, sites: Any) -> tuple[str, float, dict[tuple[str, float], float]]:
-    """Choose the feature group and C of the site-robust recipe by leave-one-site-out INSIDE the given sites.
+def robust_selection(x: Any, y: Any, sites: Any) -> tuple[str, float, str, dict[tuple[str, float, str], float]]:
+    """Choose the feature group, C and threshold rule of the site-robust recipe INSIDE the given sites.
 
-    Each candidate (group, C) is scored as the mean MAcc over held-out training sites (>= 20 recordings, both
-    classes) of the full recipe (features, model and cross-site threshold) fitted on the other training sites.
-    Returns ``(group, c, {(group, c): score})``. With fewer than three sites nothing can be held out honestly:
-    the default ``("hsmm", 0.01)`` is returned.
+    Each candidate (group, C, rule) is scored as the mean MAcc over held-out training sites (>= 20 recordings,
+    both classes) of the full recipe (features, model and the cross-site threshold of that rule) fitted on the
+    other training sites. Returns ``(group, c, rule, {(group, c, rule): score})``; ties go to the earlier
+    candidate. Why the rule is chosen here too: which pooling of the training sites (worst or mean) transfers
+    to a new site is itself a decision, and only the training sites may make it. With fewer than three sites
+    nothing can be held out honestly: the default ``("hsmm", 0.01, "worst")`` is returned.
     """
     x, y, sites = np.asarray(x, np.float64), np.asarray(y), np.asarray(sites)
     groups = robust_groups()
-    scores: dict[tuple[str, float], float] = {}
+    scores: dict[tuple[str, float, str], float] = {}
     held = [s for s in _scored_sites(y, sites) if len(np.unique(sites[sites != s])) >= 2]
     if len(np.unique(sites)) < 3 or not held:
-        return "hsmm", 0.01, scores
+        return "hsmm", 0.01, THRESHOLD_RULES[0], scores
     for g, cols in groups.items():
         for c in ROBUST_C:
-            res = []
+            res: dict[str, list[float]] = {rule: [] for rule in THRESHOLD_RULES}
             for s in held:
                 m = sites == s
                 try:
-                    params = _fit_linear(x[~m], y[~m], sites[~m], c, cols)
-                    thr = cross_site_threshold(x[~m], y[~m], sites[~m], c, cols)
-                    res.append(_balanced(y[m], _linear_prob(params, x[m]) >= thr))
+                    prob = _linear_prob(_fit_linear(x[~m], y[~m], sites[~m], c, cols), x[m])
+                    for rule in THRESHOLD_RULES:
+                        thr = cross_site_threshold(x[~m], y[~m], sites[~m], c, cols, rule=rule)
+                        res[rule].append(_balanced(y[m], prob >= thr))
                 except ValueError:
-                    res.append(0.0)
-            scores[(g, c)] = float(np.mean(res))
-    g, c = max(scores, key=lambda k: (scores[k], -list(scores).index(k)))
-    return g, c, scores
+                    for rule in THRESHOLD_RULES:
+                        res[rule].append(0.0)
+            for rule in THRESHOLD_RULES:
+                scores[(g, c, rule)] = float(np.mean(res[rule]))
+    order = list(scores)
+    g, c, rule = max(order, key=lambda k: (scores[k], -order.index(k)))
+    return g, c, rule, scores
 
 
-def fit_site_robust(x: Any, y: Any, sites: Any, c: float | None = None, group: str | None = None) -> Any:
+def fit_site_robust(
+    x: Any, y: Any, sites: Any, c: float | None = None, group: str | None = None, rule: str | None = None
+) -> Any:
     """The site-robust heart-sound model, as a one-layer Keras model on a recording's mean window features.
 
     Recipe (every choice inside the training sites): choose the feature group and regularisation by
-    leave-one-site-out among the training sites (:func:`robust_selection`; or pass ``group`` and ``c``),
+    leave-one-site-out among the training sites, together with the threshold rule (:func:`robust_selection`;
+    or pass ``group``, ``c`` and ``rule``),
     keep the features of that group whose effect has the same sign at every training site
     (:func:`consistent_features`), standardise, fit a class-balanced logistic regression, and move the
     decision threshold to the one chosen by :func:`cross_site_threshold`; the threshold is folded into the
@@ -504,13 +515,13 @@ def fit_site_robust(x: Any, y: Any, sites: Any, c: float | None = None, group: s
             f"x must be (n_recordings, {len(FEATURE_NAMES)}) with one label and site per row, got {x.shape}."
         )
     groups = robust_groups()
-    if group is None or c is None:
-        g_sel, c_sel, _ = robust_selection(x, y, sites)
-        group, c = group or g_sel, c or c_sel
+    if group is None or c is None or rule is None:
+        g_sel, c_sel, rule_sel, _ = robust_selection(x, y, sites)
+        group, c, rule = group or g_sel, c or c_sel, rule or rule_sel
     if group not in groups:
         raise ValueError(f"group must be one of {', '.join(groups)}, got {group!r}.")
     params = _fit_linear(x, y, sites, c, groups[group])
-    thr = cross_site_threshold(x, y, sites, c, groups[group])
+    thr = cross_site_threshold(x, y, sites, c, groups[group], rule=rule)
     w = np.zeros(len(FEATURE_NAMES))
     w[params["cols"]] = params["coef"] / params["sd"]
     b = params["intercept"] - float(np.sum(params["coef"] * params["mu"] / params["sd"])) - np.log(thr / (1 - thr))

@@ -589,13 +589,14 @@ def test_robust_selection_stays_inside_the_training_sites():
     x = rng.normal(size=(len(y), n))
     j = heart.FEATURE_NAMES.index("hsmm_systole_minus_diastole_80-150Hz")
     x[:, j] += 1.5 * y  # a murmur-like contrast, the same at every site
-    g, c, scores = heart_model.robust_selection(x, y, sites)
-    assert g in heart_model.robust_groups() and c in heart_model.ROBUST_C and len(scores) == 12
-    assert g != "window" and scores[(g, c)] == max(scores.values())
+    g, c, rule, scores = heart_model.robust_selection(x, y, sites)
+    assert g in heart_model.robust_groups() and c in heart_model.ROBUST_C and rule in heart_model.THRESHOLD_RULES
+    assert len(scores) == 4 * len(heart_model.ROBUST_C) * len(heart_model.THRESHOLD_RULES)
+    assert g != "window" and scores[(g, c, rule)] == max(scores.values())
     model = heart_model.fit_site_robust(x, y, sites)
     w = model.get_layer("prob").get_weights()[0][:, 0]
     assert abs(w[j]) == np.abs(w).max()
-    assert heart_model.robust_selection(x[:120], y[:120], sites[:120])[:2] == ("hsmm", 0.01)  # 2 sites: default
+    assert heart_model.robust_selection(x[:120], y[:120], sites[:120])[:3] == ("hsmm", 0.01, "worst")  # 2 sites
     with pytest.raises(ValueError, match="group must be"):
         heart_model.fit_site_robust(x, y, sites, c=0.01, group="everything")
 
