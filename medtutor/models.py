@@ -288,10 +288,12 @@ class WeightSnapshots:
 def average_weights(model: Any, snapshots: list[list[np.ndarray]], x_train: Any, batch_size: int = 64) -> Any:
     """Set ``model`` to the mean of the snapshots' weights (SWA, Izmailov et al. 2018), then refresh batch norm.
 
-    Why: weights from the last epochs sit around a wide minimum; their average lies nearer its centre, which
-    tends to generalise better than any one of them. The running statistics of batch normalization belong to
-    the network that produced them, so they are re-estimated with one pass over the (unaugmented) training
-    images in training mode; nothing else is trained.
+    Why: under a constant or cyclic learning rate, late weights wander around a wide minimum and their average
+    lies nearer its centre, which tends to generalise better; under the recipe's cosine schedule the last
+    epochs move little, so here the average is a mild smoothing of where training ends (chosen on validation).
+    The running statistics of batch normalization belong to the network that produced them, so one pass over
+    the (unaugmented) training images in training mode refreshes them; with the layers' momentum the result
+    is an exponential average weighted towards the last batches, an approximation. Nothing else is trained.
     """
     if not snapshots:
         raise ValueError("no weight snapshots to average: train at least one epoch with WeightSnapshots(k).")
